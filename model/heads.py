@@ -1,0 +1,107 @@
+"""One calibrated linear classifier per prediction head, over shared features.
+
+The heads (agency, category, urgency, report type) are learned from different
+subsets of the data: a Surabaya row has an agency and a category but no report
+type; an urgency label exists only for the hand-annotated rows. ``fit`` takes a
+2-D label array with ``""`` where a row has no label for a head, and trains each
+head only on its labelled rows. Sharing the normalise → stem → vectorise steps
+keeps prediction to one pass over the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.svm import LinearSVC
+
+MISSING = ""
+
+
+class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
+    """Calibrated LinearSVC per head; ``predict_proba`` returns a dict of arrays.
+
+    Classes with fewer than ``min_class_count`` labelled rows are left out of a
+    head (listed in ``dropped_classes_``): calibration needs a few examples of
+    each class in every fold, and a class seen twice cannot be measured anyway.
+    """
+
+    def __init__(
+        self,
+        heads: Sequence[str] = ("agency", "category", "urgency", "report_type"),
+        C: float | dict[str, float] = 0.5,
+        class_weight: str | None = "balanced",
+        calibration: str = "sigmoid",
+        calibration_folds: int = 3,
+        min_class_count: int = 8,
+        sample_weight_column: int | None = None,
+    ) -> None:
+        self.heads = heads
+        self.C = C
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.calibration_folds = calibration_folds
+        self.min_class_count = min_class_count
+        self.sample_weight_column = sample_weight_column
+
+    def _head_C(self, head: str) -> float:
+        if isinstance(self.C, dict):
+            return float(self.C.get(head, self.C.get("default", 0.5)))
+        return float(self.C)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MultiHeadClassifier:
+        labels = np.asarray(y, dtype=object)
+        if labels.ndim == 1:
+            labels = labels.reshape(-1, 1)
+        if labels.shape[1] != len(self.heads):
+            raise ValueError(f"expected {len(self.heads)} label columns, got {labels.shape[1]}")
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.estimators_: dict[str, CalibratedClassifierCV] = {}
+        self.dropped_classes_: dict[str, list[str]] = {}
+        self.n_train_: dict[str, int] = {}
+        for index, head in enumerate(self.heads):
+            column = np.array(["" if v is None else str(v) for v in labels[:, index]], dtype=object)
+            present = column != MISSING
+            values, counts = np.unique(column[present], return_counts=True)
+            kept = {v for v, c in zip(values, counts, strict=True) if c >= self.min_class_count}
+            self.dropped_classes_[head] = sorted(set(values) - kept)
+            rows = present & np.isin(column, sorted(kept))
+            if len(kept) < 2:
+                raise ValueError(f"head {head!r} has fewer than two classes with enough rows")
+            base = LinearSVC(C=self._head_C(head), class_weight=self.class_weight)
+            estimator = CalibratedClassifierCV(
+                clone(base),
+                method=self.calibration,
+                cv=self.calibration_folds,
+                ensemble=False,
+            )
+            fit_params = {} if weights is None else {"sample_weight": weights[rows]}
+            estimator.fit(X[rows], column[rows], **fit_params)
+            self.estimators_[head] = estimator
+            self.n_train_[head] = int(rows.sum())
+        self.classes_ = {head: est.classes_ for head, est in self.estimators_.items()}
+        return self
+
+    def predict_proba(self, X: Any) -> dict[str, np.ndarray]:
+        return {head: est.predict_proba(X) for head, est in self.estimators_.items()}
+
+    def predict(self, X: Any) -> np.ndarray:
+        probabilities = self.predict_proba(X)
+        columns = [self.classes_[h][np.argmax(probabilities[h], axis=1)] for h in self.heads]
+        return np.column_stack(columns)
+
+    def coefficients(self, head: str) -> np.ndarray:
+        """Linear weights (n_classes × n_features) of a head's base classifier.
+
+        With ``ensemble=False`` calibration wraps a single LinearSVC fitted on
+        all rows, so these are the weights that made the decision. For a
+        binary head they are expanded to one row per class.
+        """
+        base = self.estimators_[head].calibrated_classifiers_[0].estimator
+        coef = np.asarray(base.coef_)
+        if coef.shape[0] == 1:
+            coef = np.vstack([-coef[0], coef[0]])
+        return coef

@@ -1,0 +1,76 @@
+"""The one feature recipe: normalise → stem → vectorise → classify."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from salur.model.heads import MultiHeadClassifier
+from salur.model.text import IndonesianNormalizer, SastrawiStemmer
+
+HEADS = ("agency", "category", "urgency", "report_type")
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "use_lexicon": True,
+    "stem": True,
+    "word_ngram_max": 2,
+    "word_min_df": 2,
+    "word_max_features": 60_000,
+    "char_ngram_min": 3,
+    "char_ngram_max": 5,
+    "char_min_df": 3,
+    "char_max_features": 60_000,
+    "C": {"default": 0.5},
+    "min_class_count": 8,
+    "calibration_folds": 3,
+}
+
+
+def build_pipeline(
+    params: Mapping[str, Any] | None = None, heads: Sequence[str] = HEADS
+) -> Pipeline:
+    """An unfitted pipeline; ``params`` override :data:`DEFAULT_PARAMS`."""
+    p = {**DEFAULT_PARAMS, **(params or {})}
+    word = TfidfVectorizer(
+        ngram_range=(1, int(p["word_ngram_max"])),
+        min_df=int(p["word_min_df"]),
+        max_features=int(p["word_max_features"]),
+        sublinear_tf=True,
+        token_pattern=r"(?u)\b[a-z]{2,}\b",
+        lowercase=False,
+        dtype=_float32(),
+    )
+    char = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(int(p["char_ngram_min"]), int(p["char_ngram_max"])),
+        min_df=int(p["char_min_df"]),
+        max_features=int(p["char_max_features"]),
+        sublinear_tf=True,
+        lowercase=False,
+        dtype=_float32(),
+    )
+    return Pipeline(
+        [
+            ("normalize", IndonesianNormalizer(use_lexicon=bool(p["use_lexicon"]))),
+            ("stem", SastrawiStemmer(memo=True) if p["stem"] else "passthrough"),
+            ("features", FeatureUnion([("word", word), ("char", char)])),
+            (
+                "classify",
+                MultiHeadClassifier(
+                    heads=tuple(heads),
+                    C=dict(p["C"]) if isinstance(p["C"], Mapping) else float(p["C"]),
+                    min_class_count=int(p["min_class_count"]),
+                    calibration_folds=int(p["calibration_folds"]),
+                ),
+            ),
+        ]
+    )
+
+
+def _float32() -> Any:
+    import numpy as np
+
+    return np.float32

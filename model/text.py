@@ -1,0 +1,162 @@
+"""Indonesian text normalisation and stemming as scikit-learn transformers.
+
+Both steps take an iterable of strings and return a list of strings, so they
+sit in front of the vectorisers inside one fitted pipeline: what training fits
+is exactly what serving runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+# Placeholders that the upstream anonymiser (and our own PII masker) leave in
+# the text; they become stable tokens so "[TELEPON]" does not dissolve into
+# the word "telepon".
+_PLACEHOLDER = re.compile(r"\[(telepon|nik|email|nama|url)\]", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_PHONE = re.compile(r"(?<!\d)(?:\+62|62|0)8\d{7,11}(?!\d)")
+_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
+_NUMBER = re.compile(r"\d+")
+# "lain2", "sehari2": Indonesian writes reduplication with a trailing 2.
+_REDUP = re.compile(r"\b([a-z]{2,})2\b")
+# Three or more of the same letter ("rusakkk", "tolonggg") collapse to one.
+_ELONGATION = re.compile(r"([a-z])\1{2,}")
+_NON_WORD = re.compile(r"[^a-z\s]+")
+
+
+def _lexicon_path(name: str) -> Path:
+    return Path(str(resources.files("salur.model") / "data" / "lexicons" / name))
+
+
+def load_replacements(slang_path: str | None = None, dialect_path: str | None = None) -> dict[str, str]:
+    """Token → replacement table; dialect entries win over generic slang."""
+    table: dict[str, str] = {}
+    slang_file = Path(slang_path) if slang_path else _lexicon_path("slang.csv")
+    dialect_file = Path(dialect_path) if dialect_path else _lexicon_path("dialect.csv")
+    with slang_file.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            table[row["slang"].strip().lower()] = row["formal"].strip().lower()
+    with dialect_file.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            table[row["informal"].strip().lower()] = row["formal"].strip().lower()
+    return table
+
+
+def basic_clean(text: str) -> str:
+    """Lowercase, fold Unicode, and replace URLs, PII and numbers by tokens."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _PLACEHOLDER.sub(lambda match: f" x{match.group(1).lower()} ", text)
+    text = _URL.sub(" xurl ", text)
+    text = _EMAIL.sub(" xemail ", text)
+    text = _PHONE.sub(" xtelepon ", text)
+    text = _NIK.sub(" xnik ", text)
+    text = _REDUP.sub(r"\1 \1", text)
+    text = _NUMBER.sub(" ", text)
+    text = _ELONGATION.sub(r"\1", text)
+    return _NON_WORD.sub(" ", text)
+
+
+class IndonesianNormalizer(TransformerMixin, BaseEstimator):
+    """Clean informal Indonesian text and map slang/dialect tokens to formal words.
+
+    The replacement table is read at ``fit`` time and kept in ``replacements_``
+    so that a saved model carries its own lexicon.
+    """
+
+    def __init__(
+        self,
+        use_lexicon: bool = True,
+        slang_path: str | None = None,
+        dialect_path: str | None = None,
+    ) -> None:
+        self.use_lexicon = use_lexicon
+        self.slang_path = slang_path
+        self.dialect_path = dialect_path
+
+    def fit(self, X: Iterable[str], y: Any = None) -> IndonesianNormalizer:
+        self.replacements_ = (
+            load_replacements(self.slang_path, self.dialect_path) if self.use_lexicon else {}
+        )
+        return self
+
+    def normalize(self, text: str) -> str:
+        replacements = self.replacements_
+        tokens = []
+        for token in basic_clean(text).split():
+            replaced = replacements.get(token, token)
+            if replaced:
+                tokens.append(replaced)
+        return " ".join(tokens)
+
+    def transform(self, X: Iterable[str]) -> list[str]:
+        return [self.normalize(str(text)) for text in X]
+
+
+@lru_cache(maxsize=1)
+def _sastrawi_stemmer() -> Any:
+    # The dictionary load takes ~0.5 s, so it is built once per process and
+    # never stored inside the estimator (it must not end up in the artifact).
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    factory = StemmerFactory()
+    return factory.create_stemmer().delegatedStemmer
+
+
+@lru_cache(maxsize=200_000)
+def stem_token(token: str) -> str:
+    """Sastrawi stem of one token, memoised per process."""
+    return str(_sastrawi_stemmer().stem(token))
+
+
+class SastrawiStemmer(TransformerMixin, BaseEstimator):
+    """Sastrawi stemming with a per-token memo.
+
+    Sastrawi costs up to a millisecond per word, and complaint vocabularies are
+    small, so stems are looked up per distinct token: first in ``stems_`` (the
+    training vocabulary, stemmed once at fit and saved with the model) and then
+    in a bounded per-process cache. ``memo=False`` stems every token afresh and
+    exists only to measure what the memo buys.
+    """
+
+    def __init__(self, memo: bool = True, min_token_length: int = 3) -> None:
+        self.memo = memo
+        self.min_token_length = min_token_length
+
+    def fit(self, X: Iterable[str], y: Any = None) -> SastrawiStemmer:
+        vocabulary = {token for text in X for token in str(text).split()}
+        self.stems_ = {token: self._stem_uncached(token) for token in sorted(vocabulary)}
+        return self
+
+    def _stem_uncached(self, token: str) -> str:
+        if len(token) < self.min_token_length:
+            return token
+        return str(_sastrawi_stemmer().stem(token)) or token
+
+    def _stem(self, token: str) -> str:
+        known = self.stems_.get(token)
+        if known is not None:
+            return known
+        if len(token) < self.min_token_length:
+            return token
+        return stem_token(token) or token
+
+    def transform(self, X: Iterable[str]) -> list[str]:
+        stem = self._stem if self.memo else self._stem_uncached
+        return [" ".join(stem(token) for token in str(text).split()) for text in X]
+
+
+def compose_document(title: str | None, text: str | None) -> str:
+    """The single string the model reads: title first, then the body."""
+    title = (title or "").strip()
+    text = (text or "").strip()
+    return f"{title}. {text}" if title else text

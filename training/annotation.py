@@ -1,0 +1,40 @@
+"""Draw the sample of complaints that people read and label for urgency.
+
+No set has an urgency label, so the gold set is written by hand. Urgent
+complaints are rare, so part of the sample is drawn from complaints that
+mention a term from ``datasets/annotations/sampling_terms.txt``; the terms only
+choose what gets read, never the label.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+
+def load_sampling_terms(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def draw_urgency_sample(
+    frame: pd.DataFrame,
+    per_source: dict[str, int],
+    terms: list[str],
+    enriched_share: float = 0.4,
+    seed: int = 20261124,
+) -> pd.DataFrame:
+    pattern = re.compile("|".join(re.escape(term) for term in terms))
+    picked = []
+    for source, size in per_source.items():
+        pool = frame[frame["source"] == source]
+        mentions = pool["text"].str.lower().str.contains(pattern)
+        n_enriched = min(int(size * enriched_share), int(mentions.sum()))
+        enriched = pool[mentions].sample(n=n_enriched, random_state=seed)
+        rest = pool.drop(enriched.index)
+        randoms = rest.sample(n=min(size - n_enriched, len(rest)), random_state=seed)
+        picked.append(pd.concat([enriched, randoms]))
+    sample = pd.concat(picked)
+    return sample.sample(frac=1.0, random_state=seed).reset_index(drop=True)
