@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
-
 from salur.model.heads import MultiHeadClassifier
 from salur.model.text import IndonesianNormalizer, SastrawiStemmer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 HEADS = ("agency", "category", "urgency", "report_type")
 
@@ -39,7 +38,7 @@ def build_pipeline(
         min_df=int(p["word_min_df"]),
         max_features=int(p["word_max_features"]),
         sublinear_tf=True,
-        token_pattern=r"(?u)\b[a-z]{2,}\b",
+        token_pattern=r"(?u)\b[a-z]{2,}\b",  # noqa: S106 (a regex, not a password)
         lowercase=False,
         dtype=_float32(),
     )

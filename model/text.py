@@ -38,7 +38,9 @@ def _lexicon_path(name: str) -> Path:
     return Path(str(resources.files("salur.model") / "data" / "lexicons" / name))
 
 
-def load_replacements(slang_path: str | None = None, dialect_path: str | None = None) -> dict[str, str]:
+def load_replacements(
+    slang_path: str | None = None, dialect_path: str | None = None
+) -> dict[str, str]:
     """Token → replacement table; dialect entries win over generic slang."""
     table: dict[str, str] = {}
     slang_file = Path(slang_path) if slang_path else _lexicon_path("slang.csv")
@@ -108,8 +110,12 @@ def _sastrawi_stemmer() -> Any:
     # never stored inside the estimator (it must not end up in the artifact).
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-    factory = StemmerFactory()
-    return factory.create_stemmer().delegatedStemmer
+    stemmer = StemmerFactory().create_stemmer().delegatedStemmer
+    # Sastrawi 1.0.1 keeps its ~30k root words in a list, so every dictionary
+    # lookup is a linear scan (~50 ms per word); a set makes it O(1) and
+    # changes no result.
+    stemmer.dictionary.words = frozenset(stemmer.dictionary.words)
+    return stemmer
 
 
 @lru_cache(maxsize=200_000)

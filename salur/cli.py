@@ -1,5 +1,164 @@
-"""Entry point for the ``salur`` command; the commands live in salur.training.cli."""
+"""The ``salur`` command: one CLI for the data team and operators.
 
-from salur.training.cli import main
+This module is the composition root: it may import ``model``, ``training``
+and ``service``; those packages never import each other the wrong way.
+Heavy imports happen inside commands so that ``salur --help`` stays fast.
+"""
 
-__all__ = ["main"]
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salur.paths import default_config_path, default_model_dir
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Classify and route Indonesian public-service complaints.",
+    pretty_exceptions_enable=False,
+)
+
+
+class CliError(Exception):
+    """An error the user can fix; printed as one line, exit code 2."""
+
+
+def _fail(message: str) -> None:
+    raise CliError(message)
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Option(help="Training config (YAML).")] = default_config_path(),
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Override the config's data folder.")
+    ] = None,
+    models_dir: Annotated[Path | None, typer.Option(help="Where version folders go.")] = None,
+    with_corrections: Annotated[
+        bool, typer.Option(help="Add admin corrections from DATA_DIR/corrections.")
+    ] = False,
+    holdout_only: Annotated[
+        bool, typer.Option(help="Keep the model fitted on the train split (no refit on all rows).")
+    ] = False,
+) -> None:
+    """Train every head, choose thresholds, and write a new model version folder."""
+    from rich.console import Console
+
+    from salur.training.train import TrainConfig, summarise
+    from salur.training.train import train as run_training
+
+    if not config.is_file():
+        _fail(f"config file {config} not found")
+    cfg = TrainConfig.from_file(
+        config,
+        data_dir=data_dir,
+        models_dir=models_dir,
+        with_corrections=with_corrections or None,
+        refit_on_all=False if holdout_only else None,
+    )
+    console = Console(stderr=True)
+    with console.status("training") as status:
+
+        def progress(message: str) -> None:
+            console.log(message)
+            status.update(message)
+
+        path = run_training(cfg, progress)
+    from salur.model.artifact import read_metadata
+
+    console.print(summarise(read_metadata(path)["metrics"]))
+    typer.echo(str(path))
+
+
+@app.command()
+def evaluate(
+    config: Annotated[Path, typer.Option(help="Training config (YAML).")] = default_config_path(),
+    model: Annotated[
+        Path | None, typer.Option(help="Evaluate this saved model on the test split instead.")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports/latest"),
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Override the config's data folder.")
+    ] = None,
+    holdout_region: Annotated[
+        str, typer.Option(help="Source left out for cross-region.")
+    ] = "bandung",
+) -> None:
+    """Held-out metrics per head (random split and cross-region), JSON + report + plots."""
+    from rich.console import Console
+
+    from salur.training.evaluate import write_report
+    from salur.training.train import TrainConfig, evaluate_recipe, evaluate_saved
+
+    if not config.is_file():
+        _fail(f"config file {config} not found")
+    cfg = TrainConfig.from_file(config, data_dir=data_dir)
+    console = Console(stderr=True)
+    if model is not None:
+        if not model.is_dir():
+            _fail(f"model folder {model} not found")
+        results = evaluate_saved(model, cfg)
+        if results.get("trained_on") == "all":
+            console.print(
+                "[yellow]warning: this model was refitted on all rows, so the test split "
+                "was part of its training data; use `salur train --holdout-only` for an "
+                "honest figure[/yellow]"
+            )
+        title = f"Evaluation of {results['model']}"
+    else:
+        results = evaluate_recipe(cfg, holdout_region, lambda m: console.log(m))
+        title = "Evaluation of the training recipe"
+    report = write_report(results, output, title)
+    for setting, heads in results.items():
+        if isinstance(heads, dict):
+            for head, m in heads.items():
+                if isinstance(m, dict) and m.get("support"):
+                    typer.echo(
+                        f"{setting:24s} {head:12s} n={m['support']:5d} acc={m['accuracy']:.3f} "
+                        f"macroF1={m['macro_f1']:.3f} auto={m['auto_route']['coverage']:.2f} "
+                        f"auto_precision={m['auto_route']['precision']:.3f}"
+                    )
+    typer.echo(str(report))
+
+
+@app.command()
+def classify(
+    input: Annotated[Path, typer.Option("--input", help="CSV of complaints.")],
+    output: Annotated[Path, typer.Option("--output", help="CSV to write.")],
+    text_column: Annotated[str, typer.Option(help="Column with the complaint text.")] = "text",
+    title_column: Annotated[str | None, typer.Option(help="Optional column with a title.")] = None,
+    model: Annotated[Path | None, typer.Option(help="Model version folder.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per prediction batch.")] = 512,
+) -> None:
+    """Classify every row of a CSV; keeps all input columns and adds predictions."""
+    from salur.training.batch import InputError, classify_csv
+
+    try:
+        count = classify_csv(
+            input_path=input,
+            output_path=output,
+            text_column=text_column,
+            title_column=title_column,
+            model_dir=model or default_model_dir(),
+            batch_size=batch_size,
+            show_progress=sys.stderr.isatty(),
+        )
+    except InputError as error:
+        raise CliError(str(error)) from error
+    typer.echo(f"classified {count} rows into {output}", err=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except CliError as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

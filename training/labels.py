@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-
 from salur.model.pipeline import HEADS
 from salur.model.taxonomy import Taxonomy
 
@@ -32,7 +31,9 @@ def load_manifest(mappings_dir: Path) -> list[MappingRule]:
 
 def load_mapping_table(path: Path) -> dict[str, str]:
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return {raw.strip(): code.strip() for raw, code in zip(table["raw"], table["code"], strict=True)}
+    return {
+        raw.strip(): code.strip() for raw, code in zip(table["raw"], table["code"], strict=True)
+    }
 
 
 def validate_mappings(mappings_dir: Path, taxonomy: Taxonomy) -> list[str]:

@@ -1,0 +1,100 @@
+"""A model version is a folder: pipeline, metadata.json, model card.
+
+The pipeline is a joblib file, and joblib (pickle) executes code on load, so
+the file's SHA-256 recorded in ``metadata.json`` is checked before loading,
+and a deployment can pin the hash it trusts (``expected_sha256``) so that a
+tampered folder with a rewritten metadata file is refused too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+PIPELINE_FILE = "pipeline.joblib"
+METADATA_FILE = "metadata.json"
+CARD_FILE = "MODEL_CARD.md"
+
+
+class ModelLoadError(RuntimeError):
+    """The model folder is missing, incomplete, or does not match its hash."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def save_model(
+    pipeline: Any, metadata: dict[str, Any], card: str, directory: Path, overwrite: bool = False
+) -> Path:
+    """Write a version folder; an existing version is never overwritten."""
+    if directory.exists() and any(directory.iterdir()) and not overwrite:
+        raise FileExistsError(f"model version {directory} already exists")
+    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    staging.chmod(0o755)  # mkdtemp's 0700 would hide the model from a service user
+    joblib.dump(pipeline, staging / PIPELINE_FILE, compress=("lzma", 3))
+    full = {**metadata, "pipeline_sha256": sha256_file(staging / PIPELINE_FILE)}
+    _atomic_write_text(staging / METADATA_FILE, json.dumps(full, indent=2, ensure_ascii=False))
+    _atomic_write_text(staging / CARD_FILE, card)
+    if directory.exists():
+        for child in directory.iterdir():
+            child.unlink()
+        directory.rmdir()
+    staging.rename(directory)
+    return directory
+
+
+def read_metadata(directory: Path) -> dict[str, Any]:
+    path = directory / METADATA_FILE
+    if not path.is_file():
+        raise ModelLoadError(f"{directory}: no {METADATA_FILE} (not a model folder?)")
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ModelLoadError(f"{path}: unreadable metadata ({error})") from error
+    return data
+
+
+def load_model(directory: Path, expected_sha256: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """Load a version folder after checking the pipeline's hash."""
+    if not directory.is_dir():
+        raise ModelLoadError(f"model folder {directory} does not exist")
+    metadata = read_metadata(directory)
+    pipeline_path = directory / PIPELINE_FILE
+    if not pipeline_path.is_file():
+        raise ModelLoadError(f"{directory}: no {PIPELINE_FILE}")
+    recorded = metadata.get("pipeline_sha256")
+    actual = sha256_file(pipeline_path)
+    if not recorded or actual != recorded:
+        raise ModelLoadError(
+            f"{pipeline_path}: SHA-256 {actual[:12]}… does not match metadata "
+            f"({str(recorded)[:12]}…); refusing to load a tampered or corrupt model"
+        )
+    if expected_sha256 and actual != expected_sha256:
+        raise ModelLoadError(
+            f"{pipeline_path}: SHA-256 {actual[:12]}… is not the pinned "
+            f"{expected_sha256[:12]}…; refusing to load"
+        )
+    try:
+        pipeline = joblib.load(pipeline_path)
+    except Exception as error:  # a corrupt file can raise almost anything
+        raise ModelLoadError(f"{pipeline_path}: cannot be loaded ({error})") from error
+    return pipeline, metadata

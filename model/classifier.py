@@ -1,0 +1,131 @@
+"""The model as a library: load a version folder, predict, explain."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from salur.model.artifact import load_model
+from salur.model.decision import Decision, decide
+from salur.model.text import compose_document
+
+
+@dataclass(frozen=True)
+class Alternative:
+    code: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class HeadPrediction:
+    code: str
+    probability: float
+    top: tuple[Alternative, ...]
+    terms: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Prediction:
+    heads: dict[str, HeadPrediction]
+    decision: Decision
+    model_version: str
+
+    def label(self, head: str) -> str:
+        return self.heads[head].code
+
+    def confidence(self, head: str) -> float:
+        return self.heads[head].probability
+
+
+class Classifier:
+    """A fitted pipeline plus its metadata and thresholds.
+
+    Serving passes raw text here; all preprocessing happens inside the
+    pipeline, exactly as it was fitted.
+    """
+
+    def __init__(
+        self,
+        pipeline: Any,
+        metadata: Mapping[str, Any],
+        thresholds: Mapping[str, float] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.metadata = dict(metadata)
+        self.thresholds = dict(thresholds or self.metadata.get("thresholds", {}))
+        self.version = str(self.metadata.get("version", "unversioned"))
+        classify = pipeline.named_steps["classify"]
+        self.heads: tuple[str, ...] = tuple(classify.heads)
+        self._classify = classify
+        self._features = pipeline[:-1]
+        names = pipeline.named_steps["features"].get_feature_names_out()
+        # Only whole-word features are shown to admins: character n-grams
+        # carry weight but read as noise ("ah j").
+        self._feature_names = np.array([name.split("__", 1)[1] for name in names], dtype=object)
+        self._readable = np.array([name.startswith("word__") for name in names])
+
+    @classmethod
+    def load(cls, directory: Path, expected_sha256: str | None = None) -> Classifier:
+        pipeline, metadata = load_model(directory, expected_sha256=expected_sha256)
+        return cls(pipeline, metadata)
+
+    def predict_documents(
+        self, documents: Sequence[str], explain: bool = True, top_k: int = 3, n_terms: int = 5
+    ) -> list[dict[str, HeadPrediction]]:
+        features = self._features.transform(list(documents))
+        probabilities = self._classify.predict_proba(features)
+        results: list[dict[str, HeadPrediction]] = [{} for _ in documents]
+        for head in self.heads:
+            classes = self._classify.classes_[head]
+            proba = probabilities[head]
+            order = np.argsort(-proba, axis=1)[:, :top_k]
+            coef = self._classify.coefficients(head) if explain else None
+            for row, ranking in enumerate(order):
+                best = int(ranking[0])
+                terms: tuple[str, ...] = ()
+                if coef is not None:
+                    terms = self._terms(features[row], coef[best], n_terms)
+                results[row][head] = HeadPrediction(
+                    code=str(classes[best]),
+                    probability=float(proba[row, best]),
+                    top=tuple(Alternative(str(classes[i]), float(proba[row, i])) for i in ranking),
+                    terms=terms,
+                )
+        return results
+
+    def _terms(self, row: Any, weights: np.ndarray, n_terms: int) -> tuple[str, ...]:
+        indices = row.indices
+        contributions = row.data * weights[indices]
+        readable = self._readable[indices] & (contributions > 0)
+        indices, contributions = indices[readable], contributions[readable]
+        top = np.argsort(-contributions)[:n_terms]
+        return tuple(str(self._feature_names[indices[i]]) for i in top)
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str | None] | None = None,
+        explain: bool = True,
+        region_agencies: set[str] | None = None,
+    ) -> list[Prediction]:
+        titles = titles if titles is not None else [None] * len(texts)
+        documents = [
+            compose_document(title, text) for title, text in zip(titles, texts, strict=True)
+        ]
+        predictions = []
+        for heads in self.predict_documents(documents, explain=explain):
+            labels = {head: value.code for head, value in heads.items()}
+            decision = decide(
+                {head: value.probability for head, value in heads.items()},
+                labels,
+                self.thresholds,
+                region_has_agency=region_agencies is None or labels["agency"] in region_agencies,
+            )
+            predictions.append(Prediction(heads, decision, self.version))
+        return predictions
+
+    def predict_one(self, text: str, title: str | None = None) -> Prediction:
+        return self.predict([text], [title])[0]

@@ -1,0 +1,108 @@
+"""Routing decisions as pure functions: thresholds in, decision out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+AUTO_ROUTE = "auto_route"
+NEEDS_REVIEW = "needs_review"
+
+
+def choose_threshold(
+    confidences: Sequence[float] | np.ndarray,
+    correct: Sequence[bool] | np.ndarray,
+    target_precision: float,
+    min_support: int = 30,
+) -> float:
+    """Lowest confidence threshold whose auto-routed predictions reach the target.
+
+    Predictions are sorted by confidence; for each cut-off the precision of
+    everything at or above it is computed, and the lowest cut-off with at
+    least ``min_support`` predictions reaching ``target_precision`` wins.
+    Returns 1.0 (route nothing automatically) when no cut-off qualifies, so an
+    unmeasurable head always falls back to human review.
+    """
+    conf = np.asarray(confidences, dtype=float)
+    hits = np.asarray(correct, dtype=bool)
+    if conf.shape != hits.shape:
+        raise ValueError("confidences and correct must have the same length")
+    if conf.size == 0:
+        return 1.0
+    order = np.argsort(-conf, kind="stable")
+    conf, hits = conf[order], hits[order]
+    precision = np.cumsum(hits) / np.arange(1, conf.size + 1)
+    # A cut-off must include every prediction tied at its confidence.
+    last_of_tie = np.r_[conf[1:] != conf[:-1], True]
+    support = np.arange(1, conf.size + 1)
+    ok = last_of_tie & (support >= min_support) & (precision >= target_precision)
+    if not ok.any():
+        return 1.0
+    return float(conf[np.flatnonzero(ok).max()])
+
+
+def coverage_precision_curve(
+    confidences: Sequence[float] | np.ndarray,
+    correct: Sequence[bool] | np.ndarray,
+    thresholds: Sequence[float] | None = None,
+) -> list[dict[str, float]]:
+    """Share auto-routed and its precision at each threshold."""
+    conf = np.asarray(confidences, dtype=float)
+    hits = np.asarray(correct, dtype=bool)
+    grid = thresholds if thresholds is not None else np.round(np.linspace(0.0, 0.99, 100), 2)
+    curve = []
+    for threshold in grid:
+        routed = conf >= threshold
+        n = int(routed.sum())
+        curve.append(
+            {
+                "threshold": float(threshold),
+                "coverage": n / conf.size if conf.size else 0.0,
+                "precision": float(hits[routed].mean()) if n else 1.0,
+            }
+        )
+    return curve
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str
+    reasons: tuple[str, ...] = field(default=())
+    confident_heads: tuple[str, ...] = field(default=())
+
+    @property
+    def needs_review(self) -> bool:
+        return self.outcome == NEEDS_REVIEW
+
+
+def decide(
+    confidences: Mapping[str, float],
+    labels: Mapping[str, str],
+    thresholds: Mapping[str, float],
+    routing_heads: Sequence[str] = ("agency",),
+    region_has_agency: bool = True,
+) -> Decision:
+    """Route automatically only when every routing head clears its threshold.
+
+    Only the agency decides where a complaint goes, so by default only it
+    gates auto-routing; the other heads are reported as confident or not so a
+    caller can act on them (an uncertain ``darurat`` is still worth a look).
+    """
+    reasons = []
+    confident = tuple(
+        head for head, value in confidences.items() if value >= thresholds.get(head, 1.0)
+    )
+    for head in routing_heads:
+        value = confidences.get(head)
+        threshold = thresholds.get(head, 1.0)
+        if value is None:
+            reasons.append(f"{head}: no prediction")
+        elif value < threshold:
+            reasons.append(f"{head} confidence {value:.2f} below threshold {threshold:.2f}")
+    if not region_has_agency:
+        reasons.append(f"region has no OPD for agency {labels.get('agency', '')!r}")
+    if reasons:
+        return Decision(NEEDS_REVIEW, tuple(reasons), confident)
+    return Decision(AUTO_ROUTE, ("all routing heads above their thresholds",), confident)

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+from salur.model.decision import (
+    AUTO_ROUTE,
+    NEEDS_REVIEW,
+    choose_threshold,
+    coverage_precision_curve,
+    decide,
+)
+
+
+def test_threshold_reaches_target_precision():
+    rng = np.random.default_rng(0)
+    conf = rng.uniform(0, 1, 2000)
+    correct = rng.uniform(0, 1, 2000) < conf  # calibrated by construction
+    threshold = choose_threshold(conf, correct, target_precision=0.9, min_support=30)
+    routed = conf >= threshold
+    assert correct[routed].mean() >= 0.9
+    # the lowest qualifying threshold: a little lower must miss the target
+    lower = conf >= threshold - 0.05
+    assert correct[lower].mean() < 0.9 or threshold == conf.min()
+
+
+def test_threshold_is_one_when_target_unreachable():
+    assert choose_threshold([0.9, 0.8, 0.7], [False, False, True], 0.95, min_support=1) == 1.0
+    assert choose_threshold([], [], 0.95) == 1.0
+
+
+def test_threshold_respects_min_support():
+    conf = [0.99, 0.98] + [0.5] * 50
+    correct = [True, True] + [False] * 50
+    assert choose_threshold(conf, correct, 0.95, min_support=10) == 1.0
+    assert choose_threshold(conf, correct, 0.95, min_support=2) == 0.98
+
+
+def test_threshold_includes_ties():
+    conf = [0.9, 0.9, 0.9, 0.8]
+    correct = [True, True, False, True]
+    assert choose_threshold(conf, correct, 0.7, min_support=1) == 0.8
+    assert choose_threshold(conf, correct, 0.9, min_support=1) == 1.0
+
+
+def test_threshold_rejects_mismatched_lengths():
+    with pytest.raises(ValueError):
+        choose_threshold([0.5], [True, False], 0.9)
+
+
+def test_decide_routes_only_above_threshold():
+    thresholds = {"agency": 0.6, "category": 0.5}
+    ok = decide({"agency": 0.7, "category": 0.4}, {"agency": "pupr"}, thresholds)
+    assert ok.outcome == AUTO_ROUTE and ok.confident_heads == ("agency",)
+    low = decide({"agency": 0.59, "category": 0.9}, {"agency": "pupr"}, thresholds)
+    assert low.outcome == NEEDS_REVIEW and "agency confidence 0.59" in low.reasons[0]
+
+
+def test_decide_missing_threshold_means_review():
+    assert decide({"agency": 0.99}, {"agency": "pupr"}, {}).needs_review
+
+
+def test_decide_region_without_agency_goes_to_review():
+    decision = decide(
+        {"agency": 0.99}, {"agency": "pdam"}, {"agency": 0.5}, region_has_agency=False
+    )
+    assert decision.needs_review and "no OPD" in decision.reasons[0]
+
+
+def test_coverage_curve_is_monotone_in_coverage():
+    curve = coverage_precision_curve([0.1, 0.5, 0.9], [False, True, True], [0.0, 0.5, 0.95])
+    assert [p["coverage"] for p in curve] == pytest.approx([1.0, 2 / 3, 0.0])
+    assert curve[1]["precision"] == 1.0

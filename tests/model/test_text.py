@@ -1,0 +1,74 @@
+import pytest
+from salur.model.text import IndonesianNormalizer, SastrawiStemmer, basic_clean, compose_document
+from sklearn.base import clone
+
+
+@pytest.fixture(scope="module")
+def normalizer():
+    return IndonesianNormalizer().fit([])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Jalan RUSAK parah", "jalan rusak parah"),
+        ("yg ini gk bisa", "yang ini tidak bisa"),
+        ("kalo ado sengketa lahan", "kalau ada sengketa lahan"),
+        ("idak ado air", "tidak ada air"),
+        ("tolonggg bangettt", "tolong banget"),
+        ("lihat https://contoh.go.id/x?y=1 ya", "lihat xurl ya"),
+        ("hub [TELEPON] atau [NIK]", "hubungi xtelepon atau xnik"),
+        ("wa 081234567890 min", "wa xtelepon admin"),
+        ("NIK 3173012345678901", "nik xnik"),
+        ("kirim ke warga@contoh.id", "kirim ke xemail"),
+        ("lain2 sehari2", "lain lain sehari sehari"),
+        ("RT 05 RW 03", "rt rw"),
+        ("jalannya ora iso dilewati sih", "jalannya tidak iso dilewati"),
+        ("teu aya cai", "tidak aya air"),
+        ("", ""),
+        ("!!! ??? ...", ""),
+    ],
+)
+def test_normalisation_cases(normalizer, raw, expected):
+    assert normalizer.transform([raw]) == [expected]
+
+
+def test_basic_clean_folds_unicode_and_case():
+    assert basic_clean("ＪＡＬＡＮ").strip() == "jalan"
+
+
+def test_lexicon_can_be_switched_off():
+    plain = IndonesianNormalizer(use_lexicon=False).fit([])
+    assert plain.transform(["yg gk"]) == ["yg gk"]
+
+
+def test_stemmer_memo_and_uncached_agree():
+    docs = ["pembangunan jalan diperbaiki", "kelurahan menanggulangi banjir"]
+    cached = SastrawiStemmer().fit(docs[:1])
+    uncached = SastrawiStemmer(memo=False).fit([])
+    assert cached.transform(docs) == uncached.transform(docs)
+    assert cached.transform(["pembangunan"]) == ["bangun"]
+
+
+def test_stemmer_learns_training_vocabulary():
+    stemmer = SastrawiStemmer().fit(["perbaikan saluran"])
+    assert stemmer.stems_ == {"perbaikan": "baik", "saluran": "salur"}
+
+
+@pytest.mark.parametrize(
+    "step", [IndonesianNormalizer(use_lexicon=False), SastrawiStemmer(memo=False)]
+)
+def test_estimator_contract(step):
+    params = step.get_params()
+    copy = clone(step)
+    assert copy.get_params() == params
+    assert copy is not step
+    assert step.fit(["jalan rusak"]) is step
+    assert not hasattr(copy, "stems_") and not hasattr(copy, "replacements_")
+    key = next(iter(params))
+    copy.set_params(**{key: params[key]})
+
+
+def test_compose_document():
+    assert compose_document("Jalan rusak", "di depan pasar") == "Jalan rusak. di depan pasar"
+    assert compose_document(None, " teks ") == "teks"

@@ -1,0 +1,109 @@
+"""The CLI on good and bad input: clear one-line errors, non-zero exit, no traceback."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from salur.model.artifact import save_model
+
+
+@pytest.fixture(scope="module")
+def model_dir(fitted_small, tmp_path_factory):
+    base = tmp_path_factory.mktemp("models")
+    return save_model(fitted_small, {"version": "t", "thresholds": {"agency": 0.5}}, "", base / "t")
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "salur.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_classify_keeps_columns_and_adds_predictions(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "judul": ["Jalan", ""],
+            "isi": ["jalan rusak berlubang", "ktp belum jadi"],
+        }
+    ).to_csv(source, index=False)
+    out = tmp_path / "out.csv"
+    result = run_cli(
+        "classify",
+        "--input",
+        str(source),
+        "--output",
+        str(out),
+        "--text-column",
+        "isi",
+        "--title-column",
+        "judul",
+        "--model",
+        str(model_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, keep_default_na=False)
+    assert list(frame.columns[:3]) == ["id", "judul", "isi"]
+    for column in [
+        "agency",
+        "agency_confidence",
+        "category",
+        "category_confidence",
+        "urgency",
+        "urgency_confidence",
+        "report_type",
+        "report_type_confidence",
+        "needs_review",
+    ]:
+        assert column in frame.columns
+    assert frame.loc[0, "agency"] == "pupr"
+    assert frame["agency_confidence"].between(0, 1).all()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"judul,body\nx,y\n", "column 'text' not found"),
+        (b"text\n\xff\xfe jalan rusak\n", "not valid UTF-8"),
+        (b'text\n"unterminated\n', "not a readable CSV"),
+    ],
+)
+def test_classify_bad_input_is_a_clear_error(model_dir, tmp_path, content, message):
+    source = tmp_path / "in.csv"
+    source.write_bytes(content)
+    out = tmp_path / "out.csv"
+    result = run_cli(
+        "classify", "--input", str(source), "--output", str(out), "--model", str(model_dir)
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_classify_missing_input_and_bad_model(tmp_path):
+    result = run_cli(
+        "classify", "--input", str(tmp_path / "none.csv"), "--output", str(tmp_path / "o.csv")
+    )
+    assert (
+        result.returncode != 0 and "not found" in result.stderr and "Traceback" not in result.stderr
+    )
+    source = tmp_path / "in.csv"
+    source.write_text("text\njalan rusak\n")
+    result = run_cli(
+        "classify",
+        "--input",
+        str(source),
+        "--output",
+        str(tmp_path / "o.csv"),
+        "--model",
+        str(tmp_path),
+    )
+    assert (
+        result.returncode != 0
+        and "metadata.json" in result.stderr
+        and "Traceback" not in result.stderr
+    )

@@ -1,0 +1,104 @@
+"""Batch classification of a CSV file (``salur classify``)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from salur.model.artifact import ModelLoadError
+from salur.model.classifier import Classifier
+
+OUTPUT_COLUMNS = [
+    "agency",
+    "agency_confidence",
+    "category",
+    "category_confidence",
+    "urgency",
+    "urgency_confidence",
+    "report_type",
+    "report_type_confidence",
+    "needs_review",
+]
+
+
+class InputError(ValueError):
+    """The input cannot be classified as given; the message says why."""
+
+
+def read_input(path: Path, text_column: str, title_column: str | None) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(f"input file {path} not found")
+    if path.stat().st_size == 0:
+        raise InputError(f"input file {path} is empty")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path} is not valid UTF-8 (byte {error.start}); re-save it as UTF-8 CSV"
+        ) from error
+    except pd.errors.EmptyDataError as error:
+        raise InputError(f"input file {path} has no header row") from error
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise InputError(f"{path} is not a readable CSV: {error}") from error
+    for column in [text_column, title_column]:
+        if column and column not in frame.columns:
+            raise InputError(
+                f"column {column!r} not found in {path}; columns are: {', '.join(frame.columns)}"
+            )
+    clash = [c for c in OUTPUT_COLUMNS if c in frame.columns]
+    if clash:
+        raise InputError(f"{path} already has output columns {', '.join(clash)}; rename them")
+    return frame
+
+
+def classify_csv(
+    input_path: Path,
+    output_path: Path,
+    text_column: str,
+    title_column: str | None,
+    model_dir: Path,
+    batch_size: int = 512,
+    show_progress: bool = True,
+) -> int:
+    """Write ``output_path`` atomically: all input columns plus predictions."""
+    frame = read_input(input_path, text_column, title_column)
+    try:
+        classifier = Classifier.load(model_dir)
+    except ModelLoadError as error:
+        raise InputError(str(error)) from error
+    missing_heads = [
+        h for h in ("agency", "category", "urgency", "report_type") if h not in classifier.heads
+    ]
+    if missing_heads:
+        raise InputError(f"model {classifier.version} has no head(s) {', '.join(missing_heads)}")
+    texts = frame[text_column].tolist()
+    titles = frame[title_column].tolist() if title_column else [None] * len(frame)
+    results: dict[str, list[object]] = {column: [] for column in OUTPUT_COLUMNS}
+
+    from rich.progress import Progress
+
+    with Progress(disable=not show_progress, transient=True) as progress:
+        task = progress.add_task("classifying", total=len(frame))
+        for start in range(0, len(frame), batch_size):
+            chunk = slice(start, start + batch_size)
+            for prediction in classifier.predict(texts[chunk], titles[chunk], explain=False):
+                for head in ("agency", "category", "urgency", "report_type"):
+                    results[head].append(prediction.label(head))
+                    results[f"{head}_confidence"].append(round(prediction.confidence(head), 4))
+                results["needs_review"].append(prediction.decision.needs_review)
+            progress.advance(task, len(texts[chunk]))
+    for column in OUTPUT_COLUMNS:
+        frame[column] = results[column]
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output_path.parent, prefix=f".{output_path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            frame.to_csv(handle, index=False)
+        os.replace(tmp, output_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(frame)

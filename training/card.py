@@ -1,0 +1,56 @@
+"""The model card written into every version folder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def model_card(meta: dict[str, Any]) -> str:
+    metrics = meta["metrics"]
+    rows = []
+    for head in meta["heads"]:
+        m = metrics.get(head, {})
+        if not m.get("support"):
+            continue
+        rows.append(
+            f"| {head} | {m['support']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | "
+            f"{meta['thresholds'][head]:.2f} | {m['auto_route']['coverage']:.1%} | "
+            f"{m['auto_route']['precision']:.3f} |"
+        )
+    dropped = {h: c for h, c in meta["dropped_classes"].items() if c}
+    return f"""# Model card: {meta["version"]}
+
+Trained {meta["trained_at"]} on {meta["data_rows"]} deduplicated complaints
+(data hash `{meta["data_hash"][:16]}…`, fitted on: {meta["trained_on"]}).
+
+## What it does
+Reads an Indonesian public-service complaint (title + text) and predicts the
+responsible OPD kind (`agency`), the complaint `category`, the `urgency` and the
+SP4N-LAPOR! `report_type`, each with a calibrated probability. A complaint is
+auto-routed only when the agency probability reaches the threshold chosen on a
+held-out calibration split for a target precision of
+{meta["target_precision"].get("agency", 0.95):.2f}; otherwise it goes to admin review.
+
+## Data
+Kota Surabaya Media Center 2023, Kab. Bandung SP4N-LAPOR! 2021–2023, LaporGub
+Jawa Tengah 2024–2025 (stemmed tokens only), Kab. Purbalingga Matur Bupati;
+raw labels mapped to taxonomy codes by the reviewed tables in
+`datasets/mappings`; urgency from the hand-labelled gold set
+`datasets/annotations/urgency_gold.csv`. See `datasets/DATA_CARD.md`.
+
+## Held-out figures (random split; model fitted on the train split only)
+| head | n | accuracy | macro-F1 | threshold | auto-routed | auto precision |
+|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+## Limits
+- Agency labels are where each complaint was *sent*, not always the duty
+  holder: complaints sent to a kelurahan or kecamatan office (`kewilayahan`)
+  cover every subject and are the main source of agency errors.
+- Two regions provide agency labels (Surabaya, Bandung); a new region's OPD
+  names come from its routing table, but its vocabulary may differ.
+- Urgency is learned from {meta["label_counts"]["urgency"] and sum(meta["label_counts"]["urgency"].values())} hand-labelled complaints; `darurat` is rare.
+- `report_type` is learned from Kab. Bandung only and is dominated by
+  "Pengaduan Berkadar Pengawasan".
+- Classes with too few rows to learn were left out: {dropped or "none"}.
+"""

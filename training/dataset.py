@@ -1,0 +1,99 @@
+"""The labelled training frame and its deterministic splits."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from salur.model.pipeline import HEADS
+from salur.model.text import compose_document
+from salur.training.labels import apply_mappings, attach_urgency_gold
+from salur.training.sources import dedup_key, load_all
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def mappings(self) -> Path:
+        return self.root / "mappings"
+
+    @property
+    def urgency_gold(self) -> Path:
+        return self.root / "annotations" / "urgency_gold.csv"
+
+    @property
+    def corrections(self) -> Path:
+        return self.root / "corrections"
+
+
+def load_labelled(data_dir: Path, sources: list[str] | None = None) -> pd.DataFrame:
+    """All deduplicated rows with one taxonomy-code column per head."""
+    paths = DataPaths(data_dir)
+    frame = load_all(paths.raw, sources)
+    frame = apply_mappings(frame, paths.mappings)
+    frame = attach_urgency_gold(frame, paths.urgency_gold)
+    frame["document"] = [
+        compose_document(title, text)
+        for title, text in zip(frame["title"], frame["text"], strict=True)
+    ]
+    return frame
+
+
+def load_corrections(directory: Path) -> pd.DataFrame:
+    """Admin-reviewed rows exported by ``salur export-corrections`` (same shape)."""
+    files = sorted(directory.glob("*.csv")) if directory.is_dir() else []
+    if not files:
+        return pd.DataFrame()
+    frame = pd.concat(
+        [pd.read_csv(path, dtype=str, keep_default_na=False) for path in files], ignore_index=True
+    )
+    frame["document"] = [
+        compose_document(title, text)
+        for title, text in zip(frame["title"], frame["text"], strict=True)
+    ]
+    return frame
+
+
+def stable_fraction(keys: pd.Series) -> np.ndarray:
+    """A number in [0, 1) per row that depends only on the row's text.
+
+    Splits made from it are the same on every machine and for every version of
+    the data: adding rows never moves an old row from train to test.
+    """
+    return np.array(
+        [int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 16**8 for key in keys]
+    )
+
+
+def random_split(frame: pd.DataFrame, test_share: float, calibration_share: float) -> pd.Series:
+    """'train' / 'calibration' / 'test' per row, from the text hash."""
+    fraction = stable_fraction(dedup_key(frame["title"], frame["text"]))
+    split = np.where(
+        fraction < test_share,
+        "test",
+        np.where(fraction < test_share + calibration_share, "calibration", "train"),
+    )
+    return pd.Series(split, index=frame.index)
+
+
+def label_matrix(frame: pd.DataFrame, heads: tuple[str, ...] = HEADS) -> np.ndarray:
+    return frame[list(heads)].fillna("").to_numpy(dtype=object)
+
+
+def data_hash(frame: pd.DataFrame) -> str:
+    """SHA-256 over documents and labels, in a stable order."""
+    digest = hashlib.sha256()
+    columns = ["uid", "document", *HEADS]
+    for row in frame[columns].sort_values("uid").itertuples(index=False):
+        digest.update("\x1f".join(map(str, row)).encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()

@@ -1,0 +1,154 @@
+"""Held-out evaluation: per-head metrics, plots and a readable report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from salur.model.decision import coverage_precision_curve
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
+
+
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 10
+) -> float:
+    """Mean |accuracy − confidence| over equal-width confidence bins, weighted by size."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for low, high in zip(edges[:-1], edges[1:], strict=True):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
+    return float(total)
+
+
+def head_metrics(
+    frame: pd.DataFrame, predicted: pd.DataFrame, head: str, threshold: float
+) -> dict[str, Any]:
+    """Metrics for one head on the rows of ``frame`` that carry a label for it."""
+    labelled = frame[head] != ""
+    truth = frame.loc[labelled, head].to_numpy(dtype=object)
+    pred = predicted.loc[labelled, f"{head}_pred"].to_numpy(dtype=object)
+    confidence = predicted.loc[labelled, f"{head}_confidence"].to_numpy(dtype=float)
+    if truth.size == 0:
+        return {"support": 0}
+    correct = truth == pred
+    labels = sorted(set(truth) | set(pred))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, pred, labels=labels, zero_division=0
+    )
+    # Macro-F1 over the classes present in the test labels: a class the
+    # model predicted but that never occurs would only add a zero.
+    present = sorted(set(truth))
+    routed = confidence >= threshold
+    return {
+        "support": int(truth.size),
+        "accuracy": float(accuracy_score(truth, pred)),
+        "macro_f1": float(f1_score(truth, pred, labels=present, average="macro", zero_division=0)),
+        "weighted_f1": float(f1_score(truth, pred, average="weighted", zero_division=0)),
+        "expected_calibration_error": expected_calibration_error(confidence, correct),
+        "per_class": {
+            label: {
+                "precision": float(p),
+                "recall": float(r),
+                "f1": float(f),
+                "support": int(s),
+            }
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        },
+        "confusion": {
+            "labels": labels,
+            "matrix": confusion_matrix(truth, pred, labels=labels).tolist(),
+        },
+        "threshold": float(threshold),
+        "auto_route": {
+            "coverage": float(routed.mean()),
+            "precision": float(correct[routed].mean()) if routed.any() else 1.0,
+            "n": int(routed.sum()),
+        },
+        "coverage_precision_curve": coverage_precision_curve(confidence, correct),
+    }
+
+
+def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
+    """metrics.json, one confusion-matrix PNG and one coverage curve per head, report.md."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "metrics.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    lines = [f"# {title}", ""]
+    for setting, heads in results.items():
+        if not isinstance(heads, dict):
+            continue
+        lines += [
+            f"## {setting}",
+            "",
+            "| head | n | accuracy | macro-F1 | ECE | threshold | auto-routed | auto precision |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for head, m in heads.items():
+            if not isinstance(m, dict) or not m.get("support"):
+                continue
+            lines.append(
+                f"| {head} | {m['support']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | "
+                f"{m['expected_calibration_error']:.3f} | {m['threshold']:.2f} | "
+                f"{m['auto_route']['coverage']:.1%} | {m['auto_route']['precision']:.3f} |"
+            )
+        lines.append("")
+        for head, m in heads.items():
+            if not isinstance(m, dict) or not m.get("support"):
+                continue
+            stem = f"{setting}_{head}"
+            labels = m["confusion"]["labels"]
+            matrix = np.array(m["confusion"]["matrix"], dtype=float)
+            norm = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+            size = max(5, 0.35 * len(labels) + 2)
+            fig, ax = plt.subplots(figsize=(size, size))
+            ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+            ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+            ax.set_yticks(range(len(labels)), labels, fontsize=7)
+            ax.set_xlabel("predicted")
+            ax.set_ylabel("true")
+            ax.set_title(f"{setting}: {head} (row-normalised)")
+            fig.tight_layout()
+            fig.savefig(out_dir / f"{stem}_confusion.png", dpi=110)
+            plt.close(fig)
+            curve = m["coverage_precision_curve"]
+            fig, ax = plt.subplots(figsize=(5, 4))
+            ax.plot([p["coverage"] for p in curve], [p["precision"] for p in curve])
+            ax.axvline(m["auto_route"]["coverage"], linestyle="--", color="grey")
+            ax.set_xlabel("share auto-routed")
+            ax.set_ylabel("precision of auto-routed")
+            ax.set_title(f"{setting}: {head}")
+            fig.tight_layout()
+            fig.savefig(out_dir / f"{stem}_coverage.png", dpi=110)
+            plt.close(fig)
+            lines += [
+                f"### {setting} / {head}",
+                "",
+                "| class | precision | recall | F1 | n |",
+                "|---|---|---|---|---|",
+            ]
+            for label, c in sorted(m["per_class"].items(), key=lambda kv: -kv[1]["support"]):
+                lines.append(
+                    f"| {label} | {c['precision']:.2f} | {c['recall']:.2f} | {c['f1']:.2f} | {c['support']} |"
+                )
+            lines += [
+                "",
+                f"![confusion]({stem}_confusion.png) ![coverage]({stem}_coverage.png)",
+                "",
+            ]
+    report = out_dir / "report.md"
+    report.write_text("\n".join(lines), encoding="utf-8")
+    return report
