@@ -17,6 +17,9 @@ from typing import Any
 
 import joblib
 
+# The bundled default model, inside the project checkout (``pip install -e .``).
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default"
+
 PIPELINE_FILE = "pipeline.joblib"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"

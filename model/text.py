@@ -166,3 +166,8 @@ def compose_document(title: str | None, text: str | None) -> str:
     title = (title or "").strip()
     text = (text or "").strip()
     return f"{title}. {text}" if title else text
+
+
+def readable_word_count(text: str) -> int:
+    """Words of two or more letters left after cleaning (0 for binary junk)."""
+    return sum(1 for token in basic_clean(text).split() if len(token) >= 2)

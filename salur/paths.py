@@ -6,13 +6,12 @@ import os
 from importlib import resources
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
+from salur.model.artifact import DEFAULT_MODEL_DIR
 
 def default_model_dir() -> Path:
     """``SALUR_MODEL_DIR`` if set, else the model shipped in ``models/default``."""
     configured = os.environ.get("SALUR_MODEL_DIR")
-    return Path(configured) if configured else PROJECT_ROOT / "models" / "default"
+    return Path(configured) if configured else DEFAULT_MODEL_DIR
 
 
 def default_config_path() -> Path:

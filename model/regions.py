@@ -1,0 +1,88 @@
+"""Region routing tables: a region's own OPD names for the canonical agency codes.
+
+A region is one YAML file (``service/regions/<code>.yaml`` in the shipped
+service); adding a region is adding a file, not changing code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from salur.model.taxonomy import Taxonomy
+
+
+class RegionError(ValueError):
+    """A region file is malformed or names codes outside the taxonomy."""
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    opds: dict[str, str]
+    category_overrides: dict[str, str] = field(default_factory=dict)
+    kemendagri_code: str = ""
+
+    def opd_name(self, agency: str) -> str | None:
+        return self.opds.get(agency)
+
+
+@dataclass(frozen=True)
+class Routing:
+    agency: str
+    predicted_agency: str
+    opd_name: str | None
+    override: str | None
+
+
+def route_agency(region: Region, agency: str, category: str) -> Routing:
+    """The agency a complaint goes to in ``region``, and that OPD's own name.
+
+    A category override wins over the predicted agency: in one region street
+    lighting belongs to public works, in another to transport, whatever the
+    text's wording suggests.
+    """
+    override = region.category_overrides.get(category)
+    final = override or agency
+    return Routing(
+        agency=final,
+        predicted_agency=agency,
+        opd_name=region.opd_name(final),
+        override=f"category {category} is handled by {override} in {region.code}"
+        if override and override != agency
+        else None,
+    )
+
+
+def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") -> Region:
+    where = source or str(data.get("code", "?"))
+    try:
+        code = str(data["code"])
+        name = str(data["name"])
+        opds = {str(k): str(v) for k, v in (data.get("opds") or {}).items()}
+        overrides = {str(k): str(v) for k, v in (data.get("category_overrides") or {}).items()}
+    except (KeyError, AttributeError, TypeError) as error:
+        raise RegionError(f"{where}: needs code, name and an opds mapping ({error})") from error
+    unknown_agencies = sorted((set(opds) | set(overrides.values())) - set(taxonomy.agencies))
+    unknown_categories = sorted(set(overrides) - set(taxonomy.categories))
+    if unknown_agencies or unknown_categories:
+        raise RegionError(
+            f"{where}: unknown agency codes {unknown_agencies} / category codes {unknown_categories}"
+        )
+    return Region(code, name, opds, overrides, str(data.get("kemendagri_code", "")))
+
+
+def load_regions(directory: Path, taxonomy: Taxonomy) -> dict[str, Region]:
+    regions = {}
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        region = parse_region(data or {}, taxonomy, str(path))
+        if region.code != path.stem:
+            raise RegionError(f"{path}: code {region.code!r} must match the file name")
+        regions[region.code] = region
+    return regions

@@ -1,0 +1,317 @@
+"""Thin HTTP routes: parse, check limits, call the model, shape the answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from salur.model.classifier import HeadPrediction
+from salur.model.routing import RoutedPrediction, route_prediction
+from salur.model.taxonomy import Taxonomy
+from salur.model.text import readable_word_count
+from salur.service.auth import require_api_key
+from salur.service.runtime import Runtime
+from salur.service.schemas import (
+    AgencyResult,
+    Alternative,
+    BatchItemResult,
+    BatchRequest,
+    BatchResponse,
+    CategoryEntry,
+    ClassifyRequest,
+    ClassifyResponse,
+    DecisionResult,
+    ErrorResponse,
+    Health,
+    HeadResult,
+    ItemError,
+    ModelInfo,
+    RegionDetail,
+    RegionOpd,
+    RegionSummary,
+    ReportTypeEntry,
+    ReportTypeResult,
+    TaxonomyEntry,
+    TaxonomyResponse,
+)
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (401, 403, 413, 422, 503)
+}
+
+public = APIRouter()
+api = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses=ERRORS)
+metrics_router = APIRouter(dependencies=[Depends(require_api_key)], responses=ERRORS)
+
+
+class InputProblem(Exception):
+    """One complaint cannot be classified; becomes a 4xx (or a batch item error)."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime | None = request.app.state.runtime
+    if runtime is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "model not loaded")
+    return runtime
+
+
+def check_item(item: ClassifyRequest, request: Request, runtime: Runtime) -> str:
+    """Validate one complaint against the configured limits; return its region code."""
+    settings = request.app.state.settings
+    if len(item.text) > settings.max_text_chars:
+        raise InputProblem(
+            413, f"text is {len(item.text)} characters; the limit is {settings.max_text_chars}"
+        )
+    if item.title and len(item.title) > settings.max_title_chars:
+        raise InputProblem(
+            413, f"title is {len(item.title)} characters; the limit is {settings.max_title_chars}"
+        )
+    if not item.text.strip():
+        raise InputProblem(422, "text is empty")
+    if readable_word_count(item.text) + readable_word_count(item.title or "") == 0:
+        raise InputProblem(422, "text contains no readable words")
+    region = item.region or "default"
+    if region not in runtime.regions:
+        known = ", ".join(sorted(runtime.regions))
+        raise InputProblem(422, f"unknown region {region!r}; known regions: {known}")
+    return region
+
+
+def _head(
+    head: str, value: HeadPrediction, taxonomy: Taxonomy, thresholds: dict[str, float]
+) -> dict[str, object]:
+    return {
+        "code": value.code,
+        "name": taxonomy.name(head, value.code),
+        "confidence": round(value.probability, 4),
+        "confident": value.probability >= thresholds.get(head, 1.0),
+        "top": [
+            Alternative(code=a.code, name=taxonomy.name(head, a.code), confidence=round(a.probability, 4))
+            for a in value.top
+        ],
+    }
+
+
+def to_response(
+    routed: RoutedPrediction,
+    item: ClassifyRequest,
+    region: str,
+    request_id: str,
+    runtime: Runtime,
+) -> ClassifyResponse:
+    heads = routed.prediction.heads
+    taxonomy, thresholds = runtime.taxonomy, runtime.thresholds
+    agency = _head("agency", heads["agency"], taxonomy, thresholds)
+    if routed.routing.override:
+        agency.update(code=routed.routing.agency, name=taxonomy.name("agency", routed.routing.agency))
+    return ClassifyResponse(
+        request_id=request_id,
+        external_id=item.external_id,
+        model_version=routed.prediction.model_version,
+        region=region,
+        channel=item.channel,
+        agency=AgencyResult(
+            **agency,  # type: ignore[arg-type]
+            opd_name=routed.routing.opd_name,
+            predicted_code=routed.routing.predicted_agency,
+            override=routed.routing.override,
+        ),
+        category=HeadResult(**_head("category", heads["category"], taxonomy, thresholds)),  # type: ignore[arg-type]
+        urgency=HeadResult(**_head("urgency", heads["urgency"], taxonomy, thresholds)),  # type: ignore[arg-type]
+        report_type=ReportTypeResult(
+            **_head("report_type", heads["report_type"], taxonomy, thresholds),  # type: ignore[arg-type]
+            deadline_working_days=routed.deadline_working_days,
+        ),
+        explanation={head: list(value.terms) for head, value in heads.items()},
+        decision=DecisionResult(
+            outcome=routed.decision.outcome, reasons=list(routed.decision.reasons)
+        ),
+        sp4n_deadline_working_days=routed.deadline_working_days,
+    )
+
+
+def classify_items(
+    items: list[ClassifyRequest], regions: list[str], request: Request, runtime: Runtime
+) -> list[ClassifyResponse]:
+    predictions = runtime.classifier.predict(
+        [item.text for item in items], [item.title for item in items]
+    )
+    request_id = request.state.request_id
+    metrics = request.app.state.metrics
+    responses = []
+    for index, (item, region, prediction) in enumerate(zip(items, regions, predictions, strict=True)):
+        routed = route_prediction(
+            prediction, runtime.regions[region], runtime.thresholds, runtime.taxonomy
+        )
+        item_id = request_id if len(items) == 1 else f"{request_id}-{index}"
+        responses.append(to_response(routed, item, region, item_id, runtime))
+        metrics.decisions.labels("routing", routed.decision.outcome).inc()
+        for head in prediction.heads:
+            confident = head in routed.decision.confident_heads
+            metrics.decisions.labels(head, "confident" if confident else "uncertain").inc()
+    request.state.log_fields = {
+        "region": regions[0] if len(set(regions)) == 1 else "mixed",
+        "decisions": ",".join(r.decision.outcome for r in responses[:5]),
+        "items": len(items),
+    }
+    return responses
+
+
+@api.post("/classify", response_model=ClassifyResponse, summary="Classify and route one complaint")
+def classify(item: ClassifyRequest, request: Request) -> ClassifyResponse:
+    runtime = runtime_of(request)
+    try:
+        region = check_item(item, request, runtime)
+    except InputProblem as problem:
+        raise HTTPException(problem.status_code, problem.detail) from None
+    return classify_items([item], [region], request, runtime)[0]
+
+
+@api.post(
+    "/classify/batch",
+    response_model=BatchResponse,
+    summary="Classify up to max_batch_items complaints; bad items fail alone",
+)
+def classify_batch(batch: BatchRequest, request: Request) -> BatchResponse:
+    runtime = runtime_of(request)
+    settings = request.app.state.settings
+    if len(batch.items) > settings.max_batch_items:
+        raise HTTPException(
+            413, f"batch has {len(batch.items)} items; the limit is {settings.max_batch_items}"
+        )
+    results: list[BatchItemResult | None] = [None] * len(batch.items)
+    good: list[tuple[int, ClassifyRequest, str]] = []
+    for index, item in enumerate(batch.items):
+        try:
+            good.append((index, item, check_item(item, request, runtime)))
+        except InputProblem as problem:
+            results[index] = BatchItemResult(
+                index=index, ok=False, error=ItemError(status=problem.status_code, detail=problem.detail)
+            )
+    if good:
+        answers = classify_items([g[1] for g in good], [g[2] for g in good], request, runtime)
+        for (index, _, _), answer in zip(good, answers, strict=True):
+            results[index] = BatchItemResult(index=index, ok=True, result=answer)
+    items = [r for r in results if r is not None]
+    return BatchResponse(
+        request_id=request.state.request_id,
+        model_version=runtime.classifier.version,
+        count=len(items),
+        failed=sum(1 for r in items if not r.ok),
+        items=items,
+    )
+
+
+@api.get("/taxonomy", response_model=TaxonomyResponse, summary="Label codes the API answers with")
+def taxonomy(request: Request) -> TaxonomyResponse:
+    tax: Taxonomy = request.app.state.taxonomy
+    return TaxonomyResponse(
+        groups=list(tax.groups),
+        categories=[
+            CategoryEntry(code=c.code, name=c.name, group=c.group, description=c.description)
+            for c in tax.categories.values()
+        ],
+        agencies=[
+            TaxonomyEntry(code=a.code, name=a.name, description=a.description)
+            for a in tax.agencies.values()
+        ],
+        urgency=[
+            TaxonomyEntry(code=u.code, name=u.name, description=u.description)
+            for u in tax.urgency.values()
+        ],
+        report_types=[
+            ReportTypeEntry(
+                code=r.code,
+                name=r.name,
+                description=r.description,
+                deadline_working_days=r.deadline_working_days,
+            )
+            for r in tax.report_types.values()
+        ],
+    )
+
+
+@api.get("/regions", response_model=list[RegionSummary], summary="Known regions")
+def regions(request: Request) -> list[RegionSummary]:
+    return [
+        RegionSummary(code=r.code, name=r.name, kemendagri_code=r.kemendagri_code, opd_count=len(r.opds))
+        for r in request.app.state.regions.values()
+    ]
+
+
+@api.get("/regions/{code}", response_model=RegionDetail, summary="A region's OPDs and code mapping")
+def region_detail(code: str, request: Request) -> RegionDetail:
+    known = request.app.state.regions
+    region = known.get(code)
+    if region is None:
+        raise HTTPException(404, f"unknown region {code!r}; known regions: {', '.join(sorted(known))}")
+    tax: Taxonomy = request.app.state.taxonomy
+    return RegionDetail(
+        code=region.code,
+        name=region.name,
+        kemendagri_code=region.kemendagri_code,
+        opd_count=len(region.opds),
+        opds=[
+            RegionOpd(agency_code=c, agency_name=tax.name("agency", c), opd_name=n)
+            for c, n in region.opds.items()
+        ],
+        unmapped_agency_codes=sorted(set(tax.agencies) - set(region.opds)),
+        category_overrides=region.category_overrides,
+    )
+
+
+@api.get("/model", response_model=ModelInfo, summary="The loaded model version and its figures")
+def model_info(request: Request) -> ModelInfo:
+    runtime = runtime_of(request)
+    meta = runtime.classifier.metadata
+    metrics = meta.get("metrics", {})
+    summary = {
+        head: {
+            "accuracy": float(m["accuracy"]),
+            "macro_f1": float(m["macro_f1"]),
+            "auto_route_coverage": float(m["auto_route"]["coverage"]),
+            "auto_route_precision": float(m["auto_route"]["precision"]),
+            "support": float(m["support"]),
+        }
+        for head, m in metrics.items()
+        if isinstance(m, dict) and m.get("support")
+    }
+    return ModelInfo(
+        version=runtime.classifier.version,
+        trained_at=meta.get("trained_at"),
+        trained_on=meta.get("trained_on"),
+        heads=list(runtime.classifier.heads),
+        thresholds=runtime.thresholds,
+        metrics=summary,
+        data_hash=meta.get("data_hash"),
+        pipeline_sha256=meta.get("pipeline_sha256"),
+    )
+
+
+@public.get("/healthz", response_model=Health, summary="Liveness")
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@public.get(
+    "/readyz",
+    response_model=Health,
+    responses={503: {"model": Health}},
+    summary="Readiness: 200 once the model is loaded",
+)
+def readyz(request: Request, response: Response) -> Health:
+    runtime: Runtime | None = request.app.state.runtime
+    if runtime is None:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        return Health(status="not ready", detail=request.app.state.load_error or "loading")
+    return Health(status="ready", model_version=runtime.classifier.version)
+
+
+@metrics_router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def prometheus_metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,182 @@
+"""Request and response bodies of the HTTP API (kept apart from model types)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Hard caps so that schema validation itself never handles absurd payloads;
+# the configured (smaller) limits are checked with clear messages in the routes.
+HARD_TEXT_CAP = 1_000_000
+
+
+class ClassifyRequest(BaseModel):
+    text: str = Field(max_length=HARD_TEXT_CAP, description="The complaint text as the citizen wrote it.")
+    title: str | None = Field(default=None, max_length=HARD_TEXT_CAP)
+    region: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Region code (GET /v1/regions); omitted means the generic table.",
+    )
+    channel: str | None = Field(
+        default=None,
+        max_length=32,
+        pattern=r"^[a-z0-9_-]+$",
+        description='Intake channel: "web", "sms", "app", "email", ...',
+    )
+    external_id: str | None = Field(
+        default=None, max_length=128, description="The intake system's own id."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "kalo ado jalan rusak berlubang di depan sekolah, sudah 2 minggu idak diperbaiki",
+                    "title": "Jalan rusak",
+                    "region": "kota-surabaya",
+                    "channel": "sms",
+                    "external_id": "sms-000123",
+                }
+            ]
+        },
+    )
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[ClassifyRequest] = Field(min_length=1, max_length=100_000)
+
+
+class Alternative(BaseModel):
+    code: str
+    name: str
+    confidence: float
+
+
+class HeadResult(BaseModel):
+    code: str
+    name: str
+    confidence: float
+    confident: bool = Field(description="Confidence reaches this head's threshold.")
+    top: list[Alternative]
+
+
+class AgencyResult(HeadResult):
+    opd_name: str | None = Field(description="The region's own name for this OPD.")
+    predicted_code: str = Field(description="The model's agency before region overrides.")
+    override: str | None = None
+
+
+class ReportTypeResult(HeadResult):
+    deadline_working_days: int | None
+
+
+class DecisionResult(BaseModel):
+    outcome: str = Field(description="auto_route or needs_review")
+    reasons: list[str]
+
+
+class ClassifyResponse(BaseModel):
+    request_id: str
+    external_id: str | None
+    model_version: str
+    region: str
+    channel: str | None
+    agency: AgencyResult
+    category: HeadResult
+    urgency: HeadResult
+    report_type: ReportTypeResult
+    explanation: dict[str, list[str]] = Field(
+        description="Per head, the words that pushed the model towards its answer."
+    )
+    decision: DecisionResult
+    sp4n_deadline_working_days: int | None
+
+
+class ItemError(BaseModel):
+    status: int
+    detail: str
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    ok: bool
+    result: ClassifyResponse | None = None
+    error: ItemError | None = None
+
+
+class BatchResponse(BaseModel):
+    request_id: str
+    model_version: str
+    count: int
+    failed: int
+    items: list[BatchItemResult]
+
+
+class TaxonomyEntry(BaseModel):
+    code: str
+    name: str
+    description: str = ""
+
+
+class CategoryEntry(TaxonomyEntry):
+    group: str
+
+
+class ReportTypeEntry(TaxonomyEntry):
+    deadline_working_days: int | None
+
+
+class TaxonomyResponse(BaseModel):
+    groups: list[str]
+    categories: list[CategoryEntry]
+    agencies: list[TaxonomyEntry]
+    urgency: list[TaxonomyEntry]
+    report_types: list[ReportTypeEntry]
+
+
+class RegionSummary(BaseModel):
+    code: str
+    name: str
+    kemendagri_code: str
+    opd_count: int
+
+
+class RegionOpd(BaseModel):
+    agency_code: str
+    agency_name: str
+    opd_name: str
+
+
+class RegionDetail(RegionSummary):
+    opds: list[RegionOpd]
+    unmapped_agency_codes: list[str] = Field(
+        description="Agency codes with no OPD here: predictions of these go to review."
+    )
+    category_overrides: dict[str, str]
+
+
+class ModelInfo(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
+    version: str
+    trained_at: str | None
+    trained_on: str | None
+    heads: list[str]
+    thresholds: dict[str, float]
+    metrics: dict[str, dict[str, float]]
+    data_hash: str | None
+    pipeline_sha256: str | None
+
+
+class Health(BaseModel):
+    status: str
+    model_version: str | None = None
+    detail: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    detail: str | list[dict[str, object]]
+    request_id: str | None = None

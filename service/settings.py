@@ -1,0 +1,52 @@
+"""All service settings in one typed object, read from the environment / .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from salur.model.artifact import DEFAULT_MODEL_DIR
+
+DEFAULT_REGIONS_DIR = Path(__file__).resolve().parent / "regions"
+
+
+class Settings(BaseSettings):
+    """Environment variables are ``SALUR_<NAME>``; ``DATABASE_URL`` keeps its usual name."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SALUR_", env_file=".env", extra="ignore", protected_namespaces=()
+    )
+
+    model_dir: Path = DEFAULT_MODEL_DIR
+    model_sha256: str | None = Field(
+        default=None, description="Pin the pipeline hash this deployment trusts."
+    )
+    regions_dir: Path = DEFAULT_REGIONS_DIR
+    thresholds: dict[str, float] = Field(
+        default_factory=dict, description='Override model thresholds, e.g. {"agency": 0.9}.'
+    )
+
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    auth_disabled: bool = Field(
+        default=False, description="Development only: accept requests without an API key."
+    )
+
+    max_text_chars: int = 20_000
+    max_title_chars: int = 500
+    max_batch_items: int = 1_000
+    max_body_bytes: int = 8_000_000
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "info"
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
