@@ -76,15 +76,16 @@ class Classifier:
         self, documents: Sequence[str], explain: bool = True, top_k: int = 3, n_terms: int = 5
     ) -> list[dict[str, HeadPrediction]]:
         features = self._features.transform(list(documents))
-        probabilities = self._classify.predict_proba(features)
+        chosen_by_head = self._classify.predict_indices(features)
         results: list[dict[str, HeadPrediction]] = [{} for _ in documents]
         for head in self.heads:
             classes = self._classify.classes_[head]
-            proba = probabilities[head]
-            order = np.argsort(-proba, axis=1)[:, :top_k]
+            chosen, proba = chosen_by_head[head]
+            order = np.argsort(-proba, axis=1)
             coef = self._classify.coefficients(head) if explain else None
-            for row, ranking in enumerate(order):
-                best = int(ranking[0])
+            for row, by_probability in enumerate(order):
+                best = int(chosen[row])
+                ranking = [best, *(int(i) for i in by_probability if i != best)][:top_k]
                 terms: tuple[str, ...] = ()
                 if coef is not None:
                     terms = self._terms(features[row], coef[best], n_terms)

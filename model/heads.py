@@ -37,7 +37,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         calibration: str = "sigmoid",
         calibration_folds: int = 3,
         min_class_count: int = 8,
-        sample_weight_column: int | None = None,
+        margin_heads: Sequence[str] = ("urgency", "report_type"),
     ) -> None:
         self.heads = heads
         self.C = C
@@ -45,7 +45,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         self.calibration = calibration
         self.calibration_folds = calibration_folds
         self.min_class_count = min_class_count
-        self.sample_weight_column = sample_weight_column
+        self.margin_heads = margin_heads
 
     def _head_C(self, head: str) -> float:
         if isinstance(self.C, dict):
@@ -88,9 +88,30 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> dict[str, np.ndarray]:
         return {head: est.predict_proba(X) for head, est in self.estimators_.items()}
 
+    def predict_indices(self, X: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per head: the chosen class index per row and the calibrated probabilities.
+
+        For most heads the choice is the most probable class. For the heads in
+        ``margin_heads`` it is the class-balanced SVM's own choice: calibration
+        pulls rare classes (``darurat``, ``aspirasi``) towards the majority, and
+        a rare urgent complaint flagged with low confidence is more useful to
+        an admin than one silently called ``sedang``.
+        """
+        result = {}
+        for head, estimator in self.estimators_.items():
+            proba = estimator.predict_proba(X)
+            if head in self.margin_heads:
+                base = estimator.calibrated_classifiers_[0].estimator
+                scores = np.asarray(base.decision_function(X))
+                chosen = (scores > 0).astype(int) if scores.ndim == 1 else np.argmax(scores, axis=1)
+            else:
+                chosen = np.argmax(proba, axis=1)
+            result[head] = (chosen, proba)
+        return result
+
     def predict(self, X: Any) -> np.ndarray:
-        probabilities = self.predict_proba(X)
-        columns = [self.classes_[h][np.argmax(probabilities[h], axis=1)] for h in self.heads]
+        chosen = self.predict_indices(X)
+        columns = [self.classes_[h][chosen[h][0]] for h in self.heads]
         return np.column_stack(columns)
 
     def coefficients(self, head: str) -> np.ndarray:

@@ -15,7 +15,9 @@ _HONORIFIC_NAME = re.compile(
     r"\b(Bapak|Bpk\.?|Pak|Ibu|Bu|Sdr\.?|Sdri\.?|Saudara|Saudari|Mas|Mbak|Kak)\s+"
     r"((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){0,2})"
 )
-_SELF_NAME = re.compile(r"\b([Nn]ama\s+saya|[Ss]aya\s+bernama|[Aa]tas\s+nama)\s*:?\s+((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){0,2})")
+_SELF_NAME = re.compile(
+    r"\b([Nn]ama\s+saya|[Ss]aya\s+bernama|[Aa]tas\s+nama)\s*:?\s+((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){0,2})"
+)
 
 
 def mask_pii(text: str) -> str:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from salur.model.taxonomy import Taxonomy
 
 

@@ -152,6 +152,40 @@ def classify(
     typer.echo(f"classified {count} rows into {output}", err=True)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (SALUR_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (SALUR_PORT).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (SALUR_WORKERS).")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="Model version folder (SALUR_MODEL_DIR).")
+    ] = None,
+) -> None:
+    """Run the HTTP API with uvicorn."""
+    import os
+
+    import uvicorn
+
+    from salur.service.settings import Settings
+
+    if model is not None:
+        # Workers are separate processes that build their own Settings from
+        # the environment, so the CLI choice travels as an environment variable.
+        os.environ["SALUR_MODEL_DIR"] = str(model.resolve())
+    settings = Settings()
+    uvicorn.run(
+        "salur.service.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
+
+
 def main() -> None:
     try:
         app()

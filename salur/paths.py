@@ -8,6 +8,7 @@ from pathlib import Path
 
 from salur.model.artifact import DEFAULT_MODEL_DIR
 
+
 def default_model_dir() -> Path:
     """``SALUR_MODEL_DIR`` if set, else the model shipped in ``models/default``."""
     configured = os.environ.get("SALUR_MODEL_DIR")

@@ -25,7 +25,9 @@ def require_api_key(request: Request, api_key: str | None = Security(api_key_hea
         return
     if not api_key:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header", {"WWW-Authenticate": "API-Key"}
+            status.HTTP_401_UNAUTHORIZED,
+            "missing X-API-Key header",
+            {"WWW-Authenticate": "API-Key"},
         )
     if not settings.api_keys or not key_is_valid(api_key, settings.api_keys):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid API key")

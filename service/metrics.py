@@ -28,7 +28,10 @@ class Metrics:
             registry=self.registry,
         )
         self.model_info = Gauge(
-            "salur_model_info", "The loaded model version (value 1).", ["version"], registry=self.registry
+            "salur_model_info",
+            "The loaded model version (value 1).",
+            ["version"],
+            registry=self.registry,
         )
         self.model_loaded = Gauge(
             "salur_model_loaded", "1 when a model is loaded and serving.", registry=self.registry

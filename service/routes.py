@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
 from salur.model.classifier import HeadPrediction
 from salur.model.routing import RoutedPrediction, route_prediction
 from salur.model.taxonomy import Taxonomy
 from salur.model.text import readable_word_count
 from salur.service.auth import require_api_key
+from salur.service.review import to_record
 from salur.service.runtime import Runtime
 from salur.service.schemas import (
     AgencyResult,
@@ -22,8 +22,8 @@ from salur.service.schemas import (
     ClassifyResponse,
     DecisionResult,
     ErrorResponse,
-    Health,
     HeadResult,
+    Health,
     ItemError,
     ModelInfo,
     RegionDetail,
@@ -34,6 +34,7 @@ from salur.service.schemas import (
     TaxonomyEntry,
     TaxonomyResponse,
 )
+from salur.service.storage import StorageUnavailable
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (401, 403, 413, 422, 503)
@@ -91,7 +92,9 @@ def _head(
         "confidence": round(value.probability, 4),
         "confident": value.probability >= thresholds.get(head, 1.0),
         "top": [
-            Alternative(code=a.code, name=taxonomy.name(head, a.code), confidence=round(a.probability, 4))
+            Alternative(
+                code=a.code, name=taxonomy.name(head, a.code), confidence=round(a.probability, 4)
+            )
             for a in value.top
         ],
     }
@@ -108,7 +111,9 @@ def to_response(
     taxonomy, thresholds = runtime.taxonomy, runtime.thresholds
     agency = _head("agency", heads["agency"], taxonomy, thresholds)
     if routed.routing.override:
-        agency.update(code=routed.routing.agency, name=taxonomy.name("agency", routed.routing.agency))
+        agency.update(
+            code=routed.routing.agency, name=taxonomy.name("agency", routed.routing.agency)
+        )
     return ClassifyResponse(
         request_id=request_id,
         external_id=item.external_id,
@@ -116,15 +121,15 @@ def to_response(
         region=region,
         channel=item.channel,
         agency=AgencyResult(
-            **agency,  # type: ignore[arg-type]
+            **agency,
             opd_name=routed.routing.opd_name,
             predicted_code=routed.routing.predicted_agency,
             override=routed.routing.override,
         ),
-        category=HeadResult(**_head("category", heads["category"], taxonomy, thresholds)),  # type: ignore[arg-type]
-        urgency=HeadResult(**_head("urgency", heads["urgency"], taxonomy, thresholds)),  # type: ignore[arg-type]
+        category=HeadResult(**_head("category", heads["category"], taxonomy, thresholds)),
+        urgency=HeadResult(**_head("urgency", heads["urgency"], taxonomy, thresholds)),
         report_type=ReportTypeResult(
-            **_head("report_type", heads["report_type"], taxonomy, thresholds),  # type: ignore[arg-type]
+            **_head("report_type", heads["report_type"], taxonomy, thresholds),
             deadline_working_days=routed.deadline_working_days,
         ),
         explanation={head: list(value.terms) for head, value in heads.items()},
@@ -144,7 +149,9 @@ def classify_items(
     request_id = request.state.request_id
     metrics = request.app.state.metrics
     responses = []
-    for index, (item, region, prediction) in enumerate(zip(items, regions, predictions, strict=True)):
+    for index, (item, region, prediction) in enumerate(
+        zip(items, regions, predictions, strict=True)
+    ):
         routed = route_prediction(
             prediction, runtime.regions[region], runtime.thresholds, runtime.taxonomy
         )
@@ -159,7 +166,34 @@ def classify_items(
         "decisions": ",".join(r.decision.outcome for r in responses[:5]),
         "items": len(items),
     }
+    store_answers(items, responses, request)
     return responses
+
+
+def store_answers(
+    items: list[ClassifyRequest], responses: list[ClassifyResponse], request: Request
+) -> None:
+    """Write review records before answering; a failed write fails the request.
+
+    An intake system that gets a 503 keeps the complaint and retries, so a
+    complaint that needs review is never answered and then lost.
+    """
+    settings = request.app.state.settings
+    records = [
+        to_record(item, answer)
+        for item, answer in zip(items, responses, strict=True)
+        if settings.store_all or answer.decision.outcome == "needs_review"
+    ]
+    if not records:
+        return
+    try:
+        request.app.state.store.save_complaints(records)
+    except StorageUnavailable as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"review queue unavailable ({error}); the complaint was not accepted, retry later",
+            {"Retry-After": "5"},
+        ) from error
 
 
 @api.post("/classify", response_model=ClassifyResponse, summary="Classify and route one complaint")
@@ -191,7 +225,9 @@ def classify_batch(batch: BatchRequest, request: Request) -> BatchResponse:
             good.append((index, item, check_item(item, request, runtime)))
         except InputProblem as problem:
             results[index] = BatchItemResult(
-                index=index, ok=False, error=ItemError(status=problem.status_code, detail=problem.detail)
+                index=index,
+                ok=False,
+                error=ItemError(status=problem.status_code, detail=problem.detail),
             )
     if good:
         answers = classify_items([g[1] for g in good], [g[2] for g in good], request, runtime)
@@ -209,7 +245,7 @@ def classify_batch(batch: BatchRequest, request: Request) -> BatchResponse:
 
 @api.get("/taxonomy", response_model=TaxonomyResponse, summary="Label codes the API answers with")
 def taxonomy(request: Request) -> TaxonomyResponse:
-    tax: Taxonomy = request.app.state.taxonomy
+    tax = runtime_of(request).taxonomy
     return TaxonomyResponse(
         groups=list(tax.groups),
         categories=[
@@ -239,18 +275,23 @@ def taxonomy(request: Request) -> TaxonomyResponse:
 @api.get("/regions", response_model=list[RegionSummary], summary="Known regions")
 def regions(request: Request) -> list[RegionSummary]:
     return [
-        RegionSummary(code=r.code, name=r.name, kemendagri_code=r.kemendagri_code, opd_count=len(r.opds))
-        for r in request.app.state.regions.values()
+        RegionSummary(
+            code=r.code, name=r.name, kemendagri_code=r.kemendagri_code, opd_count=len(r.opds)
+        )
+        for r in runtime_of(request).regions.values()
     ]
 
 
 @api.get("/regions/{code}", response_model=RegionDetail, summary="A region's OPDs and code mapping")
 def region_detail(code: str, request: Request) -> RegionDetail:
-    known = request.app.state.regions
+    runtime = runtime_of(request)
+    known = runtime.regions
     region = known.get(code)
     if region is None:
-        raise HTTPException(404, f"unknown region {code!r}; known regions: {', '.join(sorted(known))}")
-    tax: Taxonomy = request.app.state.taxonomy
+        raise HTTPException(
+            404, f"unknown region {code!r}; known regions: {', '.join(sorted(known))}"
+        )
+    tax = runtime.taxonomy
     return RegionDetail(
         code=region.code,
         name=region.name,
@@ -314,4 +355,6 @@ def readyz(request: Request, response: Response) -> Health:
 
 @metrics_router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def prometheus_metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

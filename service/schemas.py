@@ -10,7 +10,9 @@ HARD_TEXT_CAP = 1_000_000
 
 
 class ClassifyRequest(BaseModel):
-    text: str = Field(max_length=HARD_TEXT_CAP, description="The complaint text as the citizen wrote it.")
+    text: str = Field(
+        max_length=HARD_TEXT_CAP, description="The complaint text as the citizen wrote it."
+    )
     title: str | None = Field(default=None, max_length=HARD_TEXT_CAP)
     region: str | None = Field(
         default=None,

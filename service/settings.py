@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
 from salur.model.artifact import DEFAULT_MODEL_DIR
 
 DEFAULT_REGIONS_DIR = Path(__file__).resolve().parent / "regions"
@@ -38,6 +37,20 @@ class Settings(BaseSettings):
     max_title_chars: int = 500
     max_batch_items: int = 1_000
     max_body_bytes: int = 8_000_000
+
+    database_url: str = Field(
+        default="sqlite:///var/salur.db",
+        validation_alias=AliasChoices("DATABASE_URL", "SALUR_DATABASE_URL"),
+        description="SQLAlchemy URL; SQLite (WAL) by default, postgresql+psycopg://... to scale out.",
+    )
+    store_all: bool = Field(
+        default=False, description="Store every classified complaint, not only needs_review ones."
+    )
+    session_secret: str | None = Field(
+        default=None,
+        description="Signs admin session cookies; if unset a key is created in var/session.key.",
+    )
+    secure_cookies: bool = Field(default=False, description="Set when served over HTTPS.")
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -37,3 +37,10 @@ def fitted_small(small_frame, small_params):
     from salur.training.train import fit_pipeline, trainable_heads
 
     return fit_pipeline(small_frame, small_params, trainable_heads(small_frame))
+
+
+@pytest.fixture(autouse=True)
+def isolated_database(tmp_path, monkeypatch):
+    """No test writes to the repository's var/ database."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/default.db")
+    monkeypatch.delenv("SALUR_DATABASE_URL", raising=False)

@@ -1,0 +1,187 @@
+"""Start the real server on 127.0.0.1 and measure it (bounded run, loopback only).
+
+    python benchmarks/service_load.py --requests 2000 --concurrency 16
+
+Prints: cold start to ready, single-request latency p50/p99 (sequential, one
+typical complaint), throughput with 1 and 2 workers (concurrent keep-alive
+clients), and resident memory per worker (RSS of each uvicorn worker process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "bench-key"
+TYPICAL = (
+    "Selamat siang admin, mohon bantuannya jalan di depan gang masjid rusak parah dan "
+    "berlubang besar, kalau hujan tergenang dan sudah ada pengendara motor yang jatuh. "
+    "Sudah dua minggu tidak ada perbaikan. Terima kasih."
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(workers: int, port: int) -> tuple[subprocess.Popen[bytes], float]:
+    env = {**os.environ, "SALUR_API_KEYS": KEY, "SALUR_LOG_LEVEL": "warning"}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "salur.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = started + 60
+    while time.perf_counter() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process, time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    stop(process)
+    raise RuntimeError("server did not become ready in 60 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def worker_rss_mb(process: subprocess.Popen[bytes]) -> list[float]:
+    pids = [process.pid]
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    sizes = []
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        rss_kb = next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+        )
+        sizes.append(rss_kb / 1024)
+    # With one worker uvicorn serves in the parent; with several, the parent only supervises.
+    return sizes if len(sizes) == 1 else sizes[1:]
+
+
+def sequential_latency(port: int, n: int) -> list[float]:
+    samples = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": KEY}) as client:
+        for _ in range(20):
+            client.post("/v1/classify", json={"text": TYPICAL, "region": "kota-surabaya"})
+        for _ in range(n):
+            start = time.perf_counter()
+            response = client.post(
+                "/v1/classify", json={"text": TYPICAL, "region": "kota-surabaya"}
+            )
+            samples.append(time.perf_counter() - start)
+            response.raise_for_status()
+    return samples
+
+
+async def throughput(port: int, total: int, concurrency: int) -> tuple[float, int]:
+    errors = 0
+    counter = iter(range(total))
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for _ in counter:
+            response = await client.post(
+                "/v1/classify", json={"text": TYPICAL, "region": "kota-surabaya"}
+            )
+            errors += response.status_code != 200
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": KEY}, limits=limits, timeout=30
+    ) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return total / elapsed, errors
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--latency-requests", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--starts", type=int, default=3)
+    args = parser.parse_args()
+
+    cold = []
+    for _ in range(args.starts):
+        port = free_port()
+        process, ready = start(1, port)
+        cold.append(ready)
+        stop(process)
+    print(
+        f"cold start to ready (1 worker): median {statistics.median(cold):.2f} s over {len(cold)} starts"
+    )
+
+    rates = {}
+    for workers in (1, 2):
+        port = free_port()
+        process, _ = start(workers, port)
+        try:
+            if workers == 1:
+                latency = sequential_latency(port, args.latency_requests)
+                print(
+                    f"single request latency: p50 {percentile(latency, 0.5) * 1000:.1f} ms, "
+                    f"p99 {percentile(latency, 0.99) * 1000:.1f} ms over {len(latency)} sequential requests"
+                )
+            asyncio.run(throughput(port, 200, args.concurrency))  # warm every worker
+            runs = [
+                asyncio.run(throughput(port, args.requests, args.concurrency)) for _ in range(3)
+            ]
+            rate = statistics.median(r[0] for r in runs)
+            rates[workers] = rate
+            errors = sum(r[1] for r in runs)
+            rss = worker_rss_mb(process)
+            print(
+                f"{workers} worker(s): median {rate:.0f} requests/s over 3 runs of {args.requests} "
+                f"(concurrency {args.concurrency}, errors {errors}); RSS per worker "
+                + ", ".join(f"{mb:.0f} MB" for mb in rss)
+            )
+        finally:
+            stop(process)
+    print(f"ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""The FastAPI application: ``create_app()`` wires settings, model, routes and middleware."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from salur.model.artifact import ModelLoadError
+from salur.model.regions import RegionError
+from salur.service.metrics import Metrics
+from salur.service.routes import api, metrics_router, public
+from salur.service.runtime import load_runtime
+from salur.service.settings import Settings
+from salur.service.storage import StorageUnavailable, Store
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from salur import __version__
+
+log = logging.getLogger("salur.service")
+access_log = logging.getLogger("salur.access")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class BodySizeLimit:
+    """Refuse bodies above ``max_bytes`` with a 413 before they are parsed.
+
+    Checks Content-Length up front and also counts streamed (chunked) bodies,
+    so a client cannot bypass the limit by omitting the header.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, send)
+            return
+        received = 0
+        chunks: list[Message] = []
+        while True:
+            message = await receive()
+            chunks.append(message)
+            if message["type"] != "http.request":
+                break
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                await self._refuse(scope, send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return chunks.pop(0) if chunks else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        response = JSONResponse(
+            {"detail": f"request body larger than {self.max_bytes} bytes"}, status_code=413
+        )
+        await response(scope, _drain, send)
+
+
+async def _drain() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _route_template(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "path", "unmatched")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        try:
+            app.state.runtime = load_runtime(settings)
+        except (ModelLoadError, RegionError) as error:
+            app.state.load_error = str(error)
+            log.error("model not loaded, serving not ready: %s", error)
+        else:
+            version = app.state.runtime.classifier.version
+            app.state.metrics.model_info.labels(version).set(1)
+            app.state.metrics.model_loaded.set(1)
+            log.info("model %s ready in %.2f s", version, time.perf_counter() - started)
+        app.state.store = Store(settings.database_url)
+        try:
+            app.state.store.ensure_schema()
+        except StorageUnavailable as error:
+            log.error("review database not ready (will retry on first write): %s", error)
+        if not settings.api_keys and not settings.auth_disabled:
+            log.warning("no SALUR_API_KEYS configured: every /v1 request will be refused")
+        yield
+        app.state.store.engine.dispose()
+
+    app = FastAPI(
+        title="salur",
+        version=__version__,
+        description=(
+            "Classifies Indonesian public-service complaints (OPD, category, urgency, "
+            "SP4N report type) and decides whether to route them automatically or "
+            "send them to admin review. Send the API key in `X-API-Key`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.runtime = None
+    app.state.load_error = None
+    app.state.metrics = Metrics()
+    app.state.store = None
+
+    @app.middleware("http")
+    async def observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        incoming = request.headers.get("x-request-id", "")
+        request.state.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.state.log_fields = {}
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(request)
+            metrics = request.app.state.metrics
+            metrics.requests.labels(request.method, route, str(status)).inc()
+            metrics.latency.labels(route).observe(elapsed)
+            # Never the complaint text: ids, route, outcome and timing only.
+            access_log.info(
+                "request_id=%s method=%s route=%s status=%s ms=%.1f %s",
+                request.state.request_id,
+                request.method,
+                route,
+                status,
+                elapsed * 1000,
+                " ".join(f"{k}={v}" for k, v in request.state.log_fields.items()),
+            )
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        # Pydantic echoes the offending input; a complaint must not be echoed
+        # back into logs or proxies, so only location, type and message remain.
+        details: list[dict[str, Any]] = [
+            {"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")}
+            for e in error.errors()
+        ]
+        return JSONResponse(
+            {"detail": details, "request_id": request.state.request_id}, status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": error.detail, "request_id": getattr(request.state, "request_id", None)},
+            status_code=error.status_code,
+            headers=getattr(error, "headers", None),
+        )
+
+    app.include_router(public)
+    app.include_router(api)
+    app.include_router(metrics_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

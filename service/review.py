@@ -1,0 +1,103 @@
+"""Turning answers into stored review records, and reviewed records into training rows."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+
+from salur.model.pii import mask_pii
+from salur.service.schemas import ClassifyRequest, ClassifyResponse
+from salur.service.storage import (
+    AUTO_ROUTED,
+    HEADS,
+    NOT_AUTHORITY,
+    PENDING,
+    URGENCY_ORDER,
+    ComplaintRecord,
+    Store,
+    now,
+)
+
+EXPORT_COLUMNS = [
+    "source",
+    "source_id",
+    "uid",
+    "region",
+    "title",
+    "text",
+    "submitted_at",
+    "channel",
+    *HEADS,
+]
+
+
+def to_record(item: ClassifyRequest, answer: ClassifyResponse) -> ComplaintRecord:
+    needs_review = answer.decision.outcome == "needs_review"
+    heads = {
+        head: getattr(answer, head).model_dump(include={"code", "confidence", "top"})
+        for head in HEADS
+    }
+    return ComplaintRecord(
+        request_id=answer.request_id,
+        external_id=item.external_id,
+        region=answer.region,
+        channel=item.channel,
+        title_masked=mask_pii(item.title) if item.title else None,
+        text_masked=mask_pii(item.text),
+        model_version=answer.model_version,
+        predictions={"heads": heads, "explanation": answer.explanation},
+        agency=answer.agency.code,
+        agency_confidence=answer.agency.confidence,
+        opd_name=answer.agency.opd_name,
+        category=answer.category.code,
+        urgency=answer.urgency.code,
+        urgency_rank=URGENCY_ORDER.get(answer.urgency.code, 9),
+        report_type=answer.report_type.code,
+        deadline_working_days=answer.sp4n_deadline_working_days,
+        decision=answer.decision.outcome,
+        decision_reasons=answer.decision.reasons,
+        status=PENDING if needs_review else AUTO_ROUTED,
+        created_at=now(),
+    )
+
+
+def export_corrections(store: Store, output: Path) -> int:
+    """Reviewed items as training rows (same columns as ``load_labelled``).
+
+    Items marked "bukan wewenang" carry no label to learn and are left out.
+    The file is written to a temporary name and renamed, so a full disk leaves
+    no half-written export behind.
+    """
+    rows = []
+    for record in store.reviewed():
+        if record.status == NOT_AUTHORITY:
+            continue
+        rows.append(
+            {
+                "source": "corrections",
+                "source_id": record.request_id,
+                "uid": f"corrections:{record.request_id}",
+                "region": record.region,
+                "title": record.title_masked or "",
+                "text": record.text_masked,
+                "submitted_at": record.created_at.isoformat(),
+                "channel": record.channel or "",
+                **{head: getattr(record, f"final_{head}") or "" for head in HEADS},
+            }
+        )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(rows)

@@ -1,0 +1,293 @@
+"""Review-queue storage: SQLAlchemy 2 over SQLite (embedded default) or PostgreSQL.
+
+Only PII-masked text is ever written. The audit log is append-only: the code
+never updates or deletes its rows, and on PostgreSQL a trigger refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+HEADS = ("agency", "category", "urgency", "report_type")
+PENDING = "pending"
+AUTO_ROUTED = "auto_routed"
+ACCEPTED = "accepted"
+CORRECTED = "corrected"
+NOT_AUTHORITY = "bukan_wewenang"
+REVIEWED = (ACCEPTED, CORRECTED, NOT_AUTHORITY)
+URGENCY_ORDER = {"darurat": 0, "tinggi": 1, "sedang": 2, "rendah": 3}
+
+
+class StorageUnavailable(RuntimeError):
+    """The database cannot be reached or refused the write."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ComplaintRecord(Base):
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(80), unique=True, index=True)
+    external_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    region: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str | None] = mapped_column(String(32), index=True)
+    title_masked: Mapped[str | None] = mapped_column(Text)
+    text_masked: Mapped[str] = mapped_column(Text)
+    model_version: Mapped[str] = mapped_column(String(80))
+    predictions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    agency: Mapped[str] = mapped_column(String(64), index=True)
+    agency_confidence: Mapped[float] = mapped_column(Float)
+    opd_name: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    urgency: Mapped[str] = mapped_column(String(16), index=True)
+    urgency_rank: Mapped[int] = mapped_column(Integer, index=True)
+    report_type: Mapped[str] = mapped_column(String(64))
+    deadline_working_days: Mapped[int | None] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(16), index=True)
+    decision_reasons: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    final_agency: Mapped[str | None] = mapped_column(String(64))
+    final_category: Mapped[str | None] = mapped_column(String(64))
+    final_urgency: Mapped[str | None] = mapped_column(String(16))
+    final_report_type: Mapped[str | None] = mapped_column(String(64))
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    admin: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Admin(Base):
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    region: str | None = None
+    agency: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    channel: str | None = None
+    status: str = PENDING
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection: Any, _: Any) -> None:
+            cursor = connection.cursor()
+            # WAL lets readers and one writer work at once; FULL sync makes a
+            # committed (answered) record survive a crash of the process or OS.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def migrate(url: str) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.schema_ready = False
+
+    def ensure_schema(self) -> None:
+        """Run migrations once; retried on later writes if the database was down."""
+        if self.schema_ready:
+            return
+        try:
+            migrate(self.url)
+        except (SQLAlchemyError, OSError) as error:
+            raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error
+        self.schema_ready = True
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except SQLAlchemyError as error:
+            raise StorageUnavailable(f"database error: {type(error).__name__}") from error
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return True
+        except SQLAlchemyError:
+            return False
+
+    # -- writes from the classify endpoint -------------------------------------------------
+    def save_complaints(self, records: Sequence[ComplaintRecord]) -> None:
+        """All records in one transaction: either every answer is stored or none."""
+        self.ensure_schema()
+        with self.session() as session:
+            session.add_all(records)
+
+    # -- the review queue ------------------------------------------------------------------
+    def queue(self, flt: QueueFilter, limit: int = 50, offset: int = 0) -> list[ComplaintRecord]:
+        query = select(ComplaintRecord).where(ComplaintRecord.status == flt.status)
+        for column, value in (
+            (ComplaintRecord.region, flt.region),
+            (ComplaintRecord.agency, flt.agency),
+            (ComplaintRecord.category, flt.category),
+            (ComplaintRecord.urgency, flt.urgency),
+            (ComplaintRecord.channel, flt.channel),
+        ):
+            if value:
+                query = query.where(column == value)
+        query = query.order_by(ComplaintRecord.urgency_rank, ComplaintRecord.created_at)
+        with self.session() as session:
+            return list(session.scalars(query.limit(limit).offset(offset)))
+
+    def get(self, complaint_id: int) -> ComplaintRecord | None:
+        with self.session() as session:
+            return session.get(ComplaintRecord, complaint_id)
+
+    def audit(self, complaint_id: int) -> list[AuditEntry]:
+        query = (
+            select(AuditEntry)
+            .where(AuditEntry.complaint_id == complaint_id)
+            .order_by(AuditEntry.id)
+        )
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def review(
+        self, complaint_id: int, admin: str, action: str, changes: dict[str, str] | None = None
+    ) -> ComplaintRecord:
+        """Accept, correct or mark 'bukan wewenang'; the action joins the audit log."""
+        changes = {k: v for k, v in (changes or {}).items() if v}
+        with self.session() as session:
+            record = session.get(ComplaintRecord, complaint_id, with_for_update=True)
+            if record is None:
+                raise KeyError(complaint_id)
+            before = {head: self.final_label(record, head) for head in HEADS}
+            if action == ACCEPTED:
+                for head in HEADS:
+                    setattr(record, f"final_{head}", getattr(record, head))
+            elif action == CORRECTED:
+                if not changes:
+                    raise ValueError("a correction needs at least one changed label")
+                for head in HEADS:
+                    setattr(record, f"final_{head}", changes.get(head, getattr(record, head)))
+            elif action == NOT_AUTHORITY:
+                for head in HEADS:
+                    setattr(record, f"final_{head}", None)
+            else:
+                raise ValueError(f"unknown action {action!r}")
+            record.status = action
+            record.reviewed_by = admin
+            record.reviewed_at = now()
+            after = {head: self.final_label(record, head) for head in HEADS}
+            session.add(
+                AuditEntry(
+                    complaint_id=complaint_id,
+                    action=action,
+                    admin=admin,
+                    at=record.reviewed_at,
+                    details={"before": before, "after": after},
+                )
+            )
+            return record
+
+    @staticmethod
+    def final_label(record: ComplaintRecord, head: str) -> str | None:
+        return getattr(record, f"final_{head}")
+
+    def reviewed(self) -> list[ComplaintRecord]:
+        query = (
+            select(ComplaintRecord)
+            .where(ComplaintRecord.status.in_(REVIEWED))
+            .order_by(ComplaintRecord.id)
+        )
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def counts(self) -> dict[str, int]:
+        query = select(ComplaintRecord.status, func.count()).group_by(ComplaintRecord.status)
+        with self.session() as session:
+            return {status: int(n) for status, n in session.execute(query)}
+
+    def decision_counts(self) -> dict[str, int]:
+        query = select(ComplaintRecord.decision, func.count()).group_by(ComplaintRecord.decision)
+        with self.session() as session:
+            return {decision: int(n) for decision, n in session.execute(query)}
+
+    def request_ids(self) -> list[str]:
+        with self.session() as session:
+            return list(session.scalars(select(ComplaintRecord.request_id)))
+
+    # -- admins ----------------------------------------------------------------------------
+    def add_admin(self, username: str, password_hash: str) -> None:
+        with self.session() as session:
+            existing = session.scalar(select(Admin).where(Admin.username == username))
+            if existing:
+                existing.password_hash = password_hash
+            else:
+                session.add(Admin(username=username, password_hash=password_hash, created_at=now()))
+
+    def admin_hash(self, username: str) -> str | None:
+        with self.session() as session:
+            return session.scalar(select(Admin.password_hash).where(Admin.username == username))

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import pytest
+from salur.model.classifier import Alternative, HeadPrediction, Prediction
+from salur.model.decision import Decision
+from salur.model.regions import Region, RegionError, load_regions, parse_region, route_agency
+from salur.model.routing import route_prediction
+from salur.model.taxonomy import load_taxonomy
+
+REGIONS = Path(__file__).resolve().parents[2] / "service" / "regions"
+
+
+def test_shipped_regions_load_and_cover_the_taxonomy():
+    taxonomy = load_taxonomy()
+    regions = load_regions(REGIONS, taxonomy)
+    assert {"default", "kota-surabaya", "kab-bandung"} <= set(regions)
+    assert set(regions["default"].opds) == set(taxonomy.agencies)
+    assert regions["kota-surabaya"].opd_name("pupr") == "Dinas Sumber Daya Air dan Bina Marga"
+    assert (
+        regions["kab-bandung"].opd_name("pupr")
+        == "Dinas Pekerjaan Umum Dan Tata Ruang Kab. Bandung"
+    )
+
+
+def test_region_with_unknown_codes_is_refused():
+    with pytest.raises(RegionError, match="unknown agency"):
+        parse_region(
+            {"code": "x", "name": "X", "opds": {"dinas_sihir": "Dinas Sihir"}}, load_taxonomy()
+        )
+    with pytest.raises(RegionError, match="needs code"):
+        parse_region({"name": "X"}, load_taxonomy())
+
+
+def test_route_agency_override_and_missing_opd():
+    region = Region("r", "R", {"pupr": "PU", "perhubungan": "Dishub"}, {"penerangan_jalan": "pupr"})
+    plain = route_agency(region, "perhubungan", "lalu_lintas_parkir")
+    assert (plain.agency, plain.opd_name, plain.override) == ("perhubungan", "Dishub", None)
+    overridden = route_agency(region, "perhubungan", "penerangan_jalan")
+    assert overridden.agency == "pupr" and overridden.opd_name == "PU" and overridden.override
+    missing = route_agency(region, "pdam", "air_bersih")
+    assert missing.opd_name is None
+
+
+def _prediction(agency, agency_p, category="jalan_jembatan", category_p=0.9):
+    def head(code, p):
+        return HeadPrediction(code, p, (Alternative(code, p),))
+
+    heads = {
+        "agency": head(agency, agency_p),
+        "category": head(category, category_p),
+        "urgency": head("sedang", 0.7),
+        "report_type": head("aspirasi", 0.8),
+    }
+    return Prediction(heads, Decision("auto_route"), "v")
+
+
+def test_route_prediction_sends_unmapped_agency_to_review():
+    region = Region("r", "R", {"pupr": "PU"})
+    routed = route_prediction(_prediction("pdam", 0.99), region, {"agency": 0.5}, load_taxonomy())
+    assert routed.decision.needs_review and routed.deadline_working_days == 5
+
+
+def test_route_prediction_uses_category_confidence_under_override():
+    region = Region(
+        "r", "R", {"pupr": "PU", "perhubungan": "Dishub"}, {"jalan_jembatan": "perhubungan"}
+    )
+    thresholds = {"agency": 0.8, "category": 0.6}
+    routed = route_prediction(
+        _prediction("pupr", 0.3, category_p=0.7), region, thresholds, load_taxonomy()
+    )
+    assert routed.routing.agency == "perhubungan" and not routed.decision.needs_review
+    unsure = route_prediction(
+        _prediction("pupr", 0.99, category_p=0.5), region, thresholds, load_taxonomy()
+    )
+    assert unsure.decision.needs_review

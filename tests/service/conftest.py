@@ -1,0 +1,54 @@
+import pytest
+from fastapi.testclient import TestClient
+from salur.model.artifact import save_model
+from salur.service.app import create_app
+from salur.service.settings import Settings
+
+KEY = "test-key-123"
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(fitted_small, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("svc-models") / "small"
+    meta = {
+        "version": "small-test",
+        "thresholds": {"agency": 0.5, "category": 0.5, "urgency": 0.5, "report_type": 0.5},
+        "metrics": {},
+    }
+    return save_model(fitted_small, meta, "# test model", folder)
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    return f"sqlite:///{tmp_path}/review.db"
+
+
+@pytest.fixture
+def make_client(small_model_dir, database_url):
+    clients = []
+
+    def build(**overrides):
+        values = {
+            "model_dir": small_model_dir,
+            "api_keys": [KEY],
+            "database_url": database_url,
+            **overrides,
+        }
+        client = TestClient(create_app(Settings(**values)))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client()
+
+
+@pytest.fixture
+def auth():
+    return {"X-API-Key": KEY}

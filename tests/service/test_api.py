@@ -1,0 +1,268 @@
+import pytest
+from salur.service.app import create_app
+from salur.service.settings import Settings
+
+TEXT = "Jalan rusak berlubang parah di depan sekolah, sudah dua minggu tidak diperbaiki"
+
+
+def test_classify_answers_every_head(client, auth):
+    response = client.post(
+        "/v1/classify",
+        json={
+            "text": TEXT,
+            "title": "Jalan rusak",
+            "region": "kota-surabaya",
+            "channel": "sms",
+            "external_id": "x-1",
+        },
+        headers=auth,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["agency"]["code"] == "pupr"
+    assert body["agency"]["opd_name"] == "Dinas Sumber Daya Air dan Bina Marga"
+    assert body["agency"]["name"]
+    for head in ("agency", "category", "urgency", "report_type"):
+        assert 0 <= body[head]["confidence"] <= 1
+        assert 1 <= len(body[head]["top"]) <= 3
+        assert body[head]["top"][0]["code"] == body[head]["code"]
+    assert body["decision"]["outcome"] in {"auto_route", "needs_review"}
+    assert body["decision"]["reasons"]
+    assert body["report_type"]["deadline_working_days"] == body["sp4n_deadline_working_days"]
+    assert body["sp4n_deadline_working_days"] in {5, 14, 60}
+    assert body["external_id"] == "x-1" and body["channel"] == "sms"
+    assert body["model_version"] == "small-test"
+    assert body["request_id"] == response.headers["X-Request-ID"]
+    assert any("jalan" in t for t in body["explanation"]["agency"])
+
+
+def test_region_is_optional_and_defaults(client, auth):
+    body = client.post("/v1/classify", json={"text": TEXT}, headers=auth).json()
+    assert body["region"] == "default"
+    assert body["agency"]["opd_name"] == "Pekerjaan umum dan penataan ruang"
+
+
+def test_unknown_region_lists_known_ones(client, auth):
+    response = client.post("/v1/classify", json={"text": TEXT, "region": "atlantis"}, headers=auth)
+    assert response.status_code == 422
+    assert (
+        "kota-surabaya" in response.json()["detail"] and "kab-bandung" in response.json()["detail"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "needle"),
+    [
+        ({"text": ""}, 422, "empty"),
+        ({"text": "   \n\t "}, 422, "empty"),
+        ({"text": "\x00\x01\x02 12345 !!!"}, 422, "no readable words"),
+        ({"text": "a" * 20_001}, 413, "limit is 20000"),
+        ({"text": TEXT, "title": "t" * 501}, 413, "title"),
+        ({}, 422, "missing"),
+        ({"text": 5}, 422, "string"),
+        ({"text": TEXT, "unexpected": 1}, 422, "extra"),
+        ({"text": TEXT, "channel": "SMS Gateway!"}, 422, "pattern"),
+    ],
+)
+def test_bad_input_is_a_4xx_with_reason(client, auth, payload, status, needle):
+    response = client.post("/v1/classify", json=payload, headers=auth)
+    assert response.status_code == status
+    assert needle in response.text.lower()
+
+
+def test_validation_errors_do_not_echo_the_text(client, auth):
+    secret = "Nama saya Budi NIK 3173012345678901 rumah saya kebanjiran"
+    response = client.post("/v1/classify", json={"text": secret, "oops": True}, headers=auth)
+    assert response.status_code == 422
+    assert "3173012345678901" not in response.text and "Budi" not in response.text
+
+
+def test_malformed_json_is_422(client, auth):
+    response = client.post(
+        "/v1/classify",
+        content=b'{"text": "jalan',
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "json" in response.text.lower()
+
+
+def test_body_size_limit(make_client, auth):
+    small = make_client(max_body_bytes=1000)
+    response = small.post("/v1/classify", json={"text": "jalan " * 500}, headers=auth)
+    assert response.status_code == 413 and "larger than 1000" in response.text
+
+
+def test_chunked_body_size_limit(make_client, auth):
+    small = make_client(max_body_bytes=1000)
+
+    def chunks():
+        yield b'{"text": "'
+        for _ in range(50):
+            yield b"jalan rusak " * 10
+        yield b'"}'
+
+    response = small.post(
+        "/v1/classify", content=chunks(), headers={**auth, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+def test_batch_with_some_bad_items(client, auth):
+    items = [
+        {"text": TEXT, "region": "kab-bandung"},
+        {"text": ""},
+        {"text": "ktp el belum jadi sudah tiga bulan", "region": "nowhere"},
+        {"text": "bantuan sosial pkh belum cair", "region": "kota-surabaya"},
+    ]
+    response = client.post("/v1/classify/batch", json={"items": items}, headers=auth)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 4 and body["failed"] == 2
+    assert [i["ok"] for i in body["items"]] == [True, False, False, True]
+    assert body["items"][1]["error"]["status"] == 422
+    assert "unknown region" in body["items"][2]["error"]["detail"]
+    assert body["items"][0]["result"]["agency"]["opd_name"].endswith("Kab. Bandung")
+    ids = {body["items"][0]["result"]["request_id"], body["items"][3]["result"]["request_id"]}
+    assert len(ids) == 2
+
+
+def test_batch_limits(make_client, auth):
+    client = make_client(max_batch_items=3)
+    items = [{"text": TEXT}] * 4
+    response = client.post("/v1/classify/batch", json={"items": items}, headers=auth)
+    assert response.status_code == 413 and "limit is 3" in response.text
+    assert client.post("/v1/classify/batch", json={"items": []}, headers=auth).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/v1/classify"),
+        ("post", "/v1/classify/batch"),
+        ("get", "/v1/taxonomy"),
+        ("get", "/v1/regions"),
+        ("get", "/v1/regions/kota-surabaya"),
+        ("get", "/v1/model"),
+        ("get", "/metrics"),
+    ],
+)
+def test_auth_is_required(client, method, path):
+    missing = getattr(client, method)(path)
+    assert missing.status_code == 401
+    wrong = getattr(client, method)(path, headers={"X-API-Key": "nope"})
+    assert wrong.status_code == 403
+
+
+def test_no_keys_configured_refuses_everything(make_client):
+    client = make_client(api_keys=[])
+    assert client.get("/v1/taxonomy", headers={"X-API-Key": ""}).status_code == 401
+    assert client.get("/v1/taxonomy", headers={"X-API-Key": "anything"}).status_code == 403
+
+
+def test_development_mode_disables_auth_explicitly(make_client):
+    client = make_client(api_keys=[], auth_disabled=True)
+    assert client.get("/v1/taxonomy").status_code == 200
+
+
+def test_public_endpoints(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["model_version"] == "small-test"
+    assert client.get("/docs").status_code == 200
+    assert "/v1/classify" in client.get("/openapi.json").json()["paths"]
+
+
+def test_readyz_fails_without_model(tmp_path):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(Settings(model_dir=tmp_path / "missing", api_keys=["k"]))) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert "does not exist" in response.json()["detail"]
+        assert client.get("/healthz").status_code == 200
+        refused = client.post("/v1/classify", json={"text": TEXT}, headers={"X-API-Key": "k"})
+        assert refused.status_code == 503
+
+
+def test_taxonomy(client, auth):
+    body = client.get("/v1/taxonomy", headers=auth).json()
+    assert len(body["categories"]) == 29 and len(body["agencies"]) == 26
+    assert {u["code"] for u in body["urgency"]} == {"darurat", "tinggi", "sedang", "rendah"}
+    assert {r["deadline_working_days"] for r in body["report_types"]} == {5, 14, 60}
+    assert "infrastruktur" in body["groups"]
+
+
+def test_regions(client, auth):
+    listing = client.get("/v1/regions", headers=auth).json()
+    assert {r["code"] for r in listing} >= {"default", "kota-surabaya", "kab-bandung"}
+    detail = client.get("/v1/regions/kota-surabaya", headers=auth).json()
+    pdam = [o for o in detail["opds"] if o["agency_code"] == "pdam"]
+    assert pdam and "PDAM" in pdam[0]["opd_name"]
+    assert "pemberdayaan_desa" in detail["unmapped_agency_codes"]
+    assert client.get("/v1/regions/nowhere", headers=auth).status_code == 404
+
+
+def test_model_info(client, auth):
+    body = client.get("/v1/model", headers=auth).json()
+    assert body["version"] == "small-test" and body["thresholds"]["agency"] == 0.5
+    assert len(body["pipeline_sha256"]) == 64
+
+
+def test_threshold_override_from_settings(make_client, auth):
+    strict = make_client(thresholds={"agency": 1.01})
+    body = strict.post("/v1/classify", json={"text": TEXT}, headers=auth).json()
+    assert body["decision"]["outcome"] == "needs_review"
+    assert "below threshold 1.01" in body["decision"]["reasons"][0]
+
+
+def test_metrics(client, auth):
+    client.post("/v1/classify", json={"text": TEXT}, headers=auth)
+    text = client.get("/metrics", headers=auth).text
+    assert 'salur_requests_total{method="POST",route="/v1/classify",status="200"}' in text
+    assert "salur_request_duration_seconds_bucket" in text
+    assert 'salur_decisions_total{head="routing"' in text
+    assert 'salur_model_info{version="small-test"} 1.0' in text
+
+
+def test_logs_never_contain_complaint_text(client, auth, caplog):
+    caplog.set_level("DEBUG")
+    secret = "Saya Siti Aminah NIK 3173012345678901 hp 081234567890 jalan rusak"
+    client.post("/v1/classify", json={"text": secret, "region": "kota-surabaya"}, headers=auth)
+    client.post("/v1/classify", json={"text": secret, "region": "nowhere"}, headers=auth)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "request_id=" in logged
+    for fragment in ("3173012345678901", "081234567890", "Siti", "jalan rusak"):
+        assert fragment not in logged
+
+
+def test_request_id_is_propagated_when_sane(client, auth):
+    response = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    response = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert response.headers["X-Request-ID"] != "bad id with spaces"
+
+
+def test_category_override_changes_agency(client, small_model_dir, tmp_path, auth):
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    category = client.post("/v1/classify", json={"text": TEXT}, headers=auth).json()["category"][
+        "code"
+    ]
+    regions = tmp_path / "regions"
+    shutil.copytree(Settings().regions_dir, regions)
+    (regions / "test-region.yaml").write_text(
+        "code: test-region\nname: Test\nopds: {perhubungan: Dishub Test, pupr: PU Test}\n"
+        f"category_overrides: {{{category}: perhubungan}}\n"
+    )
+    settings = Settings(model_dir=small_model_dir, regions_dir=regions, api_keys=["test-key-123"])
+    with TestClient(create_app(settings)) as other:
+        body = other.post(
+            "/v1/classify", json={"text": TEXT, "region": "test-region"}, headers=auth
+        ).json()
+    assert body["agency"]["code"] == "perhubungan"
+    assert body["agency"]["predicted_code"] == "pupr"
+    assert body["agency"]["opd_name"] == "Dishub Test"
+    assert category in body["agency"]["override"]
