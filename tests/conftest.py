@@ -44,3 +44,40 @@ def isolated_database(tmp_path, monkeypatch):
     """No test writes to the repository's var/ database."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/default.db")
     monkeypatch.delenv("SALUR_DATABASE_URL", raising=False)
+
+
+def _postgres_admin_url() -> str:
+    import os
+
+    return os.environ.get(
+        "SALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    admin_url = _postgres_admin_url()
+    try:
+        admin = create_engine(
+            admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError:
+        if os.environ.get("CI") and os.environ.get("SALUR_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL required but not reachable at {admin_url}")
+        pytest.skip(f"PostgreSQL not reachable at {admin_url}; storage tests ran on SQLite only")
+    name = f"salur_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

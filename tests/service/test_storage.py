@@ -1,0 +1,164 @@
+"""The storage layer on SQLite (embedded default) and on a real PostgreSQL server."""
+
+from datetime import UTC, datetime
+
+import pytest
+from salur.service.storage import (
+    ACCEPTED,
+    AUTO_ROUTED,
+    CORRECTED,
+    NOT_AUTHORITY,
+    PENDING,
+    ComplaintRecord,
+    QueueFilter,
+    StorageUnavailable,
+    Store,
+)
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/queue.db"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    store = Store(url)
+    store.ensure_schema()
+    if request.param == "postgresql":
+        # One database per session: empty it so each test starts clean. The
+        # audit trigger forbids DELETE, so TRUNCATE (which it does not cover).
+        with store.engine.begin() as connection:
+            connection.execute(text("TRUNCATE audit_log, complaints, admins RESTART IDENTITY"))
+    yield store
+    store.engine.dispose()
+
+
+def record(
+    n,
+    urgency="sedang",
+    region="kota-surabaya",
+    agency="pupr",
+    status=PENDING,
+    channel="web",
+    created=None,
+):
+    ranks = {"darurat": 0, "tinggi": 1, "sedang": 2, "rendah": 3}
+    return ComplaintRecord(
+        request_id=f"req-{n}-{datetime.now(UTC).timestamp()}",
+        external_id=f"ext-{n}",
+        region=region,
+        channel=channel,
+        title_masked=None,
+        text_masked=f"keluhan nomor {n} oleh Bapak [NAMA]",
+        model_version="v-test",
+        predictions={"heads": {}},
+        agency=agency,
+        agency_confidence=0.4,
+        opd_name="Dinas",
+        category="jalan_jembatan",
+        urgency=urgency,
+        urgency_rank=ranks[urgency],
+        report_type="pengaduan_berkadar_pengawasan",
+        deadline_working_days=60,
+        decision="needs_review" if status == PENDING else "auto_route",
+        decision_reasons=["agency confidence 0.40 below threshold 0.80"],
+        status=status,
+        created_at=created or datetime.now(UTC),
+    )
+
+
+def test_queue_sorted_by_urgency_then_age_and_filtered(store):
+    store.save_complaints(
+        [
+            record(1, "sedang", created=datetime(2026, 1, 1, tzinfo=UTC)),
+            record(2, "darurat", created=datetime(2026, 1, 3, tzinfo=UTC)),
+            record(3, "sedang", created=datetime(2025, 12, 1, tzinfo=UTC), region="kab-bandung"),
+            record(4, "tinggi", agency="sosial", channel="sms"),
+            record(5, "darurat", status=AUTO_ROUTED),
+        ]
+    )
+    queue = store.queue(QueueFilter())
+    assert [r.external_id for r in queue] == ["ext-2", "ext-4", "ext-3", "ext-1"]
+    assert [r.external_id for r in store.queue(QueueFilter(region="kab-bandung"))] == ["ext-3"]
+    assert [r.external_id for r in store.queue(QueueFilter(agency="sosial", channel="sms"))] == [
+        "ext-4"
+    ]
+    assert [r.external_id for r in store.queue(QueueFilter(urgency="darurat"))] == ["ext-2"]
+    assert store.counts() == {PENDING: 4, AUTO_ROUTED: 1}
+
+
+def test_review_actions_are_audited(store):
+    store.save_complaints([record(1), record(2), record(3)])
+    first, second, third = store.queue(QueueFilter())
+    store.review(first.id, "admin1", ACCEPTED)
+    store.review(second.id, "admin2", CORRECTED, {"agency": "perhubungan", "urgency": "tinggi"})
+    store.review(third.id, "admin1", NOT_AUTHORITY)
+    accepted = store.get(first.id)
+    assert (accepted.status, accepted.final_agency, accepted.reviewed_by) == (
+        ACCEPTED,
+        "pupr",
+        "admin1",
+    )
+    corrected = store.get(second.id)
+    assert (corrected.final_agency, corrected.final_urgency, corrected.final_category) == (
+        "perhubungan",
+        "tinggi",
+        "jalan_jembatan",
+    )
+    log = store.audit(second.id)
+    assert len(log) == 1 and log[0].admin == "admin2" and log[0].action == CORRECTED
+    assert (
+        log[0].details["before"]["agency"] is None
+        and log[0].details["after"]["agency"] == "perhubungan"
+    )
+    store.review(second.id, "admin1", CORRECTED, {"category": "drainase_banjir"})
+    assert [e.admin for e in store.audit(second.id)] == ["admin2", "admin1"]
+    assert store.queue(QueueFilter()) == []
+    assert {r.status for r in store.reviewed()} == {ACCEPTED, CORRECTED, NOT_AUTHORITY}
+
+
+def test_audit_log_is_append_only(store):
+    store.save_complaints([record(1)])
+    item = store.queue(QueueFilter())[0]
+    store.review(item.id, "admin1", ACCEPTED)
+    with pytest.raises(SQLAlchemyError), store.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET admin = 'someone else'"))
+    with pytest.raises(SQLAlchemyError), store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_log"))
+    assert store.audit(item.id)[0].admin == "admin1"
+
+
+def test_bad_review_actions(store):
+    store.save_complaints([record(1)])
+    item = store.queue(QueueFilter())[0]
+    with pytest.raises(ValueError, match="at least one"):
+        store.review(item.id, "a", CORRECTED, {})
+    with pytest.raises(ValueError, match="unknown action"):
+        store.review(item.id, "a", "delete")
+    with pytest.raises(KeyError):
+        store.review(10_000_000, "a", ACCEPTED)
+    assert store.audit(item.id) == []
+
+
+def test_duplicate_request_id_is_refused_whole(store):
+    one = record(1)
+    two = record(2)
+    two.request_id = one.request_id
+    with pytest.raises(StorageUnavailable):
+        store.save_complaints([one, two])
+    assert store.counts() == {}
+
+
+def test_admins(store):
+    store.add_admin("siti", "hash-1")
+    store.add_admin("siti", "hash-2")
+    assert store.admin_hash("siti") == "hash-2" and store.admin_hash("nobody") is None
+
+
+def test_unreachable_database_is_storage_unavailable(tmp_path):
+    store = Store("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    with pytest.raises(StorageUnavailable, match="unreachable"):
+        store.save_complaints([record(1)])
+    assert not store.ping()
