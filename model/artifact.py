@@ -17,8 +17,22 @@ from typing import Any
 
 import joblib
 
-# The bundled default model, inside the project checkout (``pip install -e .``).
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default"
+# Model versions live in the project checkout's models/ (``pip install -e .``):
+# default/ is the bundled model; PROMOTED names the version `salur promote` chose.
+MODELS_ROOT = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL_DIR = MODELS_ROOT / "default"
+PROMOTED_FILE = MODELS_ROOT / "PROMOTED"
+
+
+def served_model_dir(models_root: Path = MODELS_ROOT) -> Path:
+    """The promoted version if one was promoted, else the bundled default."""
+    pointer = models_root / "PROMOTED"
+    if pointer.is_file():
+        name = pointer.read_text(encoding="utf-8").strip()
+        if name:
+            return models_root / name
+    return models_root / "default"
+
 
 PIPELINE_FILE = "pipeline.joblib"
 METADATA_FILE = "metadata.json"

@@ -80,6 +80,10 @@ def evaluate(
     model: Annotated[
         Path | None, typer.Option(help="Evaluate this saved model on the test split instead.")
     ] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(help="Compare two saved models (OLD NEW) on the same held-out rows."),
+    ] = None,
     output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports/latest"),
     data_dir: Annotated[
         Path | None, typer.Option(help="Override the config's data folder.")
@@ -98,6 +102,13 @@ def evaluate(
         _fail(f"config file {config} not found")
     cfg = TrainConfig.from_file(config, data_dir=data_dir)
     console = Console(stderr=True)
+    if compare is not None:
+        from salur.training.promotion import compare_models, format_comparison
+
+        comparison = compare_models(compare[0], compare[1], cfg)
+        write_report(comparison["results"], output, "Comparison of two models")
+        typer.echo(format_comparison(comparison))
+        return
     if model is not None:
         if not model.is_dir():
             _fail(f"model folder {model} not found")
@@ -184,6 +195,80 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=False,
     )
+
+
+@app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Argument(help="Admin login name.")],
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="SALUR_ADMIN_PASSWORD", help="Read from the prompt when not given."),
+    ] = None,
+) -> None:
+    """Create an admin for the review page (or reset an existing admin's password)."""
+    from salur.service.security import hash_password
+    from salur.service.settings import Settings
+    from salur.service.storage import StorageUnavailable, Store
+
+    secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        hashed = hash_password(secret)
+    except ValueError as error:
+        raise CliError(str(error)) from error
+    store = Store(Settings().database_url)
+    try:
+        store.ensure_schema()
+        store.add_admin(username, hashed)
+    except StorageUnavailable as error:
+        raise CliError(str(error)) from error
+    typer.echo(f"admin {username!r} saved", err=True)
+
+
+@app.command("export-corrections")
+def export_corrections_command(
+    output: Annotated[Path, typer.Option(help="CSV to write.")] = Path(
+        "datasets/corrections/corrections.csv"
+    ),
+    database_url: Annotated[
+        str | None, typer.Option(help="Defaults to DATABASE_URL / the embedded SQLite.")
+    ] = None,
+) -> None:
+    """Write admin-reviewed complaints as a labelled dataset (input of train --with-corrections)."""
+    from salur.service.review import export_corrections
+    from salur.service.settings import Settings
+    from salur.service.storage import StorageUnavailable, Store
+
+    store = Store(database_url or Settings().database_url)
+    try:
+        store.ensure_schema()
+        count = export_corrections(store, output)
+    except StorageUnavailable as error:
+        raise CliError(str(error)) from error
+    except OSError as error:
+        raise CliError(f"cannot write {output}: {error.strerror}; nothing was written") from error
+    typer.echo(f"exported {count} reviewed complaints to {output}", err=True)
+
+
+@app.command()
+def promote(
+    version: Annotated[Path, typer.Argument(help="Model version folder to serve.")],
+    config: Annotated[Path, typer.Option(help="Training config (YAML).")] = default_config_path(),
+    current: Annotated[
+        Path | None, typer.Option(help="The model now served (default: the promoted one).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Promote even if agency macro-F1 is worse.")] = False,
+) -> None:
+    """Make VERSION the served model, refusing one that is worse on agency macro-F1."""
+    from salur.model.artifact import ModelLoadError
+    from salur.training.promotion import PromotionRefused, promote_model
+    from salur.training.train import TrainConfig
+
+    cfg = TrainConfig.from_file(config)
+    try:
+        message = promote_model(version, current, cfg, force=force)
+    except (PromotionRefused, ModelLoadError) as error:
+        raise CliError(str(error)) from error
+    typer.echo(message)
 
 
 def main() -> None:

@@ -6,13 +6,13 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from salur.model.artifact import DEFAULT_MODEL_DIR
+from salur.model.artifact import served_model_dir
 
 
 def default_model_dir() -> Path:
-    """``SALUR_MODEL_DIR`` if set, else the model shipped in ``models/default``."""
+    """``SALUR_MODEL_DIR`` if set, else the promoted version, else ``models/default``."""
     configured = os.environ.get("SALUR_MODEL_DIR")
-    return Path(configured) if configured else DEFAULT_MODEL_DIR
+    return Path(configured) if configured else served_model_dir()
 
 
 def default_config_path() -> Path:

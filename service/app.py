@@ -8,19 +8,24 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from salur.model.artifact import ModelLoadError
 from salur.model.regions import RegionError
+from salur.service.admin import pages, review_api
 from salur.service.metrics import Metrics
 from salur.service.routes import api, metrics_router, public
 from salur.service.runtime import load_runtime
+from salur.service.security import ADMIN_HEADERS, session_secret
 from salur.service.settings import Settings
 from salur.service.storage import StorageUnavailable, Store
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salur import __version__
@@ -156,6 +161,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 " ".join(f"{k}={v}" for k, v in request.state.log_fields.items()),
             )
         response.headers["X-Request-ID"] = request.state.request_id
+        if request.url.path.startswith("/admin"):
+            response.headers.update(ADMIN_HEADERS)
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -180,6 +187,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(public)
     app.include_router(api)
+    app.include_router(review_api)
     app.include_router(metrics_router)
+    app.include_router(pages)
+    app.mount(
+        "/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings.session_secret, Path("var/session.key")),
+        session_cookie="salur_admin",
+        max_age=8 * 3600,
+        same_site="strict",
+        https_only=settings.secure_cookies,
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

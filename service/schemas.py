@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 # Hard caps so that schema validation itself never handles absurd payloads;
@@ -182,3 +184,55 @@ class Health(BaseModel):
 class ErrorResponse(BaseModel):
     detail: str | list[dict[str, object]]
     request_id: str | None = None
+
+
+class AuditEntryOut(BaseModel):
+    action: str
+    admin: str
+    at: datetime
+    details: dict[str, object]
+
+
+class ReviewItem(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
+    id: int
+    request_id: str
+    external_id: str | None
+    region: str
+    channel: str | None
+    title_masked: str | None
+    text_masked: str = Field(
+        description="Complaint text with names, phone numbers, NIK and e-mail masked."
+    )
+    model_version: str
+    predictions: dict[str, object]
+    predicted: dict[str, str]
+    final: dict[str, str | None]
+    status: str
+    decision_reasons: list[str]
+    deadline_working_days: int | None
+    working_days_left: int | None
+    created_at: datetime
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    audit: list[AuditEntryOut] = Field(default_factory=list)
+
+
+class ReviewQueue(BaseModel):
+    items: list[ReviewItem]
+    limit: int
+    offset: int
+
+
+class ReviewAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(pattern=r"^(accepted|corrected|bukan_wewenang)$")
+    reviewer: str = Field(
+        min_length=1, max_length=64, description="Who decided, for the audit log."
+    )
+    agency: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64)
+    urgency: str | None = Field(default=None, max_length=16)
+    report_type: str | None = Field(default=None, max_length=64)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from salur.model.artifact import DEFAULT_MODEL_DIR
+from salur.model.artifact import served_model_dir
 
 DEFAULT_REGIONS_DIR = Path(__file__).resolve().parent / "regions"
 
@@ -19,7 +19,7 @@ class Settings(BaseSettings):
         env_prefix="SALUR_", env_file=".env", extra="ignore", protected_namespaces=()
     )
 
-    model_dir: Path = DEFAULT_MODEL_DIR
+    model_dir: Path = Field(default_factory=served_model_dir)
     model_sha256: str | None = Field(
         default=None, description="Pin the pipeline hash this deployment trusts."
     )
@@ -40,7 +40,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite:///var/salur.db",
-        validation_alias=AliasChoices("DATABASE_URL", "SALUR_DATABASE_URL"),
+        validation_alias=AliasChoices("DATABASE_URL", "SALUR_DATABASE_URL", "database_url"),
         description="SQLAlchemy URL; SQLite (WAL) by default, postgresql+psycopg://... to scale out.",
     )
     store_all: bool = Field(

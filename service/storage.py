@@ -275,6 +275,34 @@ class Store:
         with self.session() as session:
             return {decision: int(n) for decision, n in session.execute(query)}
 
+    def dashboard(self) -> dict[str, Any]:
+        """Queue size, auto-route rate, precision of reviewed auto-routes, top corrections."""
+        counts = self.counts()
+        decisions = self.decision_counts()
+        decided = sum(decisions.values())
+        checked = 0
+        correct = 0
+        pairs: dict[str, int] = {}
+        for record in self.reviewed():
+            if record.decision == "auto_route" and record.status != NOT_AUTHORITY:
+                checked += 1
+                correct += record.final_agency == record.agency
+            if record.status == CORRECTED:
+                for head in HEADS:
+                    final = getattr(record, f"final_{head}")
+                    if final and final != getattr(record, head):
+                        key = f"{head}: {getattr(record, head)} → {final}"
+                        pairs[key] = pairs.get(key, 0) + 1
+        return {
+            "pending": counts.get(PENDING, 0),
+            "reviewed": sum(counts.get(s, 0) for s in REVIEWED),
+            "decided": decided,
+            "auto_rate": decisions.get("auto_route", 0) / decided if decided else 0.0,
+            "auto_checked": checked,
+            "auto_precision": correct / checked if checked else 0.0,
+            "corrections": sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:10],
+        }
+
     def request_ids(self) -> list[str]:
         with self.session() as session:
             return list(session.scalars(select(ComplaintRecord.request_id)))

@@ -1,0 +1,364 @@
+"""The admin web page (server-rendered) and the review JSON API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from salur.service.auth import require_api_key
+from salur.service.routes import runtime_of
+from salur.service.schemas import (
+    AuditEntryOut,
+    ReviewAction,
+    ReviewItem,
+    ReviewQueue,
+)
+from salur.service.security import csrf_valid, new_csrf_token, verify_password
+from salur.service.storage import (
+    AUTO_ROUTED,
+    HEADS,
+    PENDING,
+    REVIEWED,
+    ComplaintRecord,
+    QueueFilter,
+    StorageUnavailable,
+    Store,
+)
+from salur.service.workdays import working_days_left
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+pages = APIRouter(prefix="/admin", include_in_schema=False)
+review_api = APIRouter(
+    prefix="/v1/review", dependencies=[Depends(require_api_key)], tags=["review"]
+)
+
+
+def store_of(request: Request) -> Store:
+    store: Store | None = request.app.state.store
+    if store is None:
+        raise HTTPException(503, "review database not configured")
+    return store
+
+
+def days_left(record: ComplaintRecord, today: datetime | None = None) -> int | None:
+    if record.deadline_working_days is None:
+        return None
+    received = record.created_at.astimezone(UTC).date()
+    return working_days_left(
+        received, record.deadline_working_days, (today or datetime.now(UTC)).date()
+    )
+
+
+def choices(request: Request, region_code: str) -> dict[str, list[str]]:
+    runtime = runtime_of(request)
+    region = runtime.regions.get(region_code)
+    agencies = list(region.opds) if region else list(runtime.taxonomy.agencies)
+    return {
+        "agency": agencies,
+        "category": list(runtime.taxonomy.categories),
+        "urgency": list(runtime.taxonomy.urgency),
+        "report_type": list(runtime.taxonomy.report_types),
+    }
+
+
+def validate_changes(
+    request: Request, record: ComplaintRecord, changes: dict[str, str | None]
+) -> dict[str, str]:
+    allowed = choices(request, record.region)
+    clean = {}
+    for head, value in changes.items():
+        if not value:
+            continue
+        if value not in allowed[head]:
+            raise HTTPException(
+                422,
+                f"{value!r} is not a valid {head} here; choose one of: {', '.join(allowed[head])}",
+            )
+        clean[head] = value
+    return clean
+
+
+# -- the admin web page ------------------------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = new_csrf_token()
+        request.session["csrf"] = token
+    return str(token)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    context = {"admin": request.session.get("admin"), "csrf_token": csrf_token(request), **context}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def check_csrf(request: Request, presented: str | None) -> None:
+    if not csrf_valid(request.session.get("csrf"), presented):
+        raise HTTPException(403, "invalid or missing CSRF token; reload the page and try again")
+
+
+def signed_in(request: Request) -> str | None:
+    admin = request.session.get("admin")
+    return str(admin) if admin else None
+
+
+@pages.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return render(request, "login.html", {"error": None})
+
+
+@pages.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: str = Form(max_length=64),
+    password: str = Form(max_length=256),
+    csrf_token_field: str = Form(alias="csrf_token", default=""),
+) -> Response:
+    check_csrf(request, csrf_token_field)
+    stored = store_of(request).admin_hash(username)
+    if not verify_password(stored, password):
+        return render(request, "login.html", {"error": "Nama pengguna atau kata sandi salah."}, 401)
+    request.session.clear()
+    request.session["admin"] = username
+    request.session["csrf"] = new_csrf_token()
+    return RedirectResponse("/admin", status_code=303)
+
+
+@pages.post("/logout")
+def logout(
+    request: Request, csrf_token_field: str = Form(alias="csrf_token", default="")
+) -> Response:
+    check_csrf(request, csrf_token_field)
+    request.session.clear()
+    return RedirectResponse("/admin/login", status_code=303)
+
+
+@pages.get("", response_class=HTMLResponse)
+def queue_page(
+    request: Request,
+    region: str | None = Query(default=None, max_length=64),
+    agency: str | None = Query(default=None, max_length=64),
+    category: str | None = Query(default=None, max_length=64),
+    urgency: str | None = Query(default=None, max_length=16),
+    channel: str | None = Query(default=None, max_length=32),
+    status: str = Query(default=PENDING, max_length=16),
+) -> Response:
+    if not signed_in(request):
+        return RedirectResponse("/admin/login", status_code=303)
+    runtime = runtime_of(request)
+    limit = 200
+    selected = {
+        "region": region,
+        "agency": agency,
+        "category": category,
+        "urgency": urgency,
+        "channel": channel,
+        "status": status,
+    }
+    items = store_of(request).queue(
+        QueueFilter(
+            region or None,
+            agency or None,
+            category or None,
+            urgency or None,
+            channel or None,
+            status,
+        ),
+        limit=limit,
+    )
+    filters = [
+        ("region", "Wilayah", sorted(runtime.regions)),
+        ("agency", "OPD", list(runtime.taxonomy.agencies)),
+        ("category", "Kategori", list(runtime.taxonomy.categories)),
+        ("urgency", "Urgensi", list(runtime.taxonomy.urgency)),
+        ("channel", "Kanal", ["web", "sms", "app", "email"]),
+        ("status", "Status", [PENDING, AUTO_ROUTED, *REVIEWED]),
+    ]
+    return render(
+        request,
+        "queue.html",
+        {
+            "items": items,
+            "limit": limit,
+            "filters": filters,
+            "selected": selected,
+            "days_left": {item.id: days_left(item) for item in items},
+        },
+    )
+
+
+@pages.get("/items/{item_id}", response_class=HTMLResponse)
+def item_page(request: Request, item_id: int) -> Response:
+    if not signed_in(request):
+        return RedirectResponse("/admin/login", status_code=303)
+    store = store_of(request)
+    item = store.get(item_id)
+    if item is None:
+        raise HTTPException(404, f"no complaint {item_id}")
+    region = runtime_of(request).regions.get(item.region)
+    return render(
+        request,
+        "item.html",
+        {
+            "item": item,
+            "heads": HEADS,
+            "choices": choices(request, item.region),
+            "opds": region.opds if region else {},
+            "audit": store.audit(item_id),
+            "days_left": days_left(item),
+        },
+    )
+
+
+@pages.post("/items/{item_id}/review")
+def review_form(
+    request: Request,
+    item_id: int,
+    action: str = Form(max_length=32),
+    agency: str | None = Form(default=None, max_length=64),
+    category: str | None = Form(default=None, max_length=64),
+    urgency: str | None = Form(default=None, max_length=16),
+    report_type: str | None = Form(default=None, max_length=64),
+    csrf_token_field: str = Form(alias="csrf_token", default=""),
+) -> Response:
+    admin = signed_in(request)
+    if not admin:
+        return RedirectResponse("/admin/login", status_code=303)
+    check_csrf(request, csrf_token_field)
+    apply_review(
+        request,
+        item_id,
+        admin,
+        action,
+        {"agency": agency, "category": category, "urgency": urgency, "report_type": report_type},
+    )
+    return RedirectResponse(f"/admin/items/{item_id}", status_code=303)
+
+
+@pages.get("/dashboard", response_class=HTMLResponse)
+def dashboard_page(request: Request) -> Response:
+    if not signed_in(request):
+        return RedirectResponse("/admin/login", status_code=303)
+    stats = store_of(request).dashboard()
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "stats": stats,
+            "corrections": stats["corrections"],
+            "store_all": request.app.state.settings.store_all,
+        },
+    )
+
+
+def apply_review(
+    request: Request, item_id: int, admin: str, action: str, changes: dict[str, str | None]
+) -> ComplaintRecord:
+    store = store_of(request)
+    record = store.get(item_id)
+    if record is None:
+        raise HTTPException(404, f"no complaint {item_id}")
+    if action not in REVIEWED:
+        raise HTTPException(422, f"action must be one of {', '.join(REVIEWED)}")
+    clean = validate_changes(request, record, changes)
+    if action == "corrected":
+        # The form always posts every head; a correction is what differs.
+        clean = {head: value for head, value in clean.items() if value != getattr(record, head)}
+        if not clean:
+            raise HTTPException(422, "nothing changed: use accept, or change at least one label")
+    try:
+        return store.review(item_id, admin, action, clean)
+    except StorageUnavailable as error:
+        raise HTTPException(503, str(error)) from error
+
+
+# -- the review JSON API -----------------------------------------------------------------
+
+
+def to_item(record: ComplaintRecord) -> ReviewItem:
+    return ReviewItem(
+        id=record.id,
+        request_id=record.request_id,
+        external_id=record.external_id,
+        region=record.region,
+        channel=record.channel,
+        title_masked=record.title_masked,
+        text_masked=record.text_masked,
+        model_version=record.model_version,
+        predictions=record.predictions,
+        predicted={head: getattr(record, head) for head in HEADS},
+        final={head: getattr(record, f"final_{head}") for head in HEADS},
+        status=record.status,
+        decision_reasons=record.decision_reasons,
+        deadline_working_days=record.deadline_working_days,
+        working_days_left=days_left(record),
+        created_at=record.created_at,
+        reviewed_at=record.reviewed_at,
+        reviewed_by=record.reviewed_by,
+    )
+
+
+@review_api.get(
+    "/queue", response_model=ReviewQueue, summary="Pending items, most urgent and oldest first"
+)
+def review_queue(
+    request: Request,
+    region: str | None = Query(default=None, max_length=64),
+    agency: str | None = Query(default=None, max_length=64),
+    category: str | None = Query(default=None, max_length=64),
+    urgency: str | None = Query(default=None, max_length=16),
+    channel: str | None = Query(default=None, max_length=32),
+    status: str = Query(default=PENDING, max_length=16),
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> ReviewQueue:
+    try:
+        items = store_of(request).queue(
+            QueueFilter(region, agency, category, urgency, channel, status), limit, offset
+        )
+    except StorageUnavailable as error:
+        raise HTTPException(503, str(error)) from error
+    return ReviewQueue(items=[to_item(r) for r in items], limit=limit, offset=offset)
+
+
+@review_api.get(
+    "/items/{item_id}", response_model=ReviewItem, summary="One item with its audit log"
+)
+def review_item(request: Request, item_id: int) -> ReviewItem:
+    store = store_of(request)
+    record = store.get(item_id)
+    if record is None:
+        raise HTTPException(404, f"no complaint {item_id}")
+    item = to_item(record)
+    item.audit = [
+        AuditEntryOut(action=e.action, admin=e.admin, at=e.at, details=e.details)
+        for e in store.audit(item_id)
+    ]
+    return item
+
+
+@review_api.post(
+    "/items/{item_id}", response_model=ReviewItem, summary="Accept, correct or mark bukan wewenang"
+)
+def review_item_action(request: Request, item_id: int, body: ReviewAction) -> ReviewItem:
+    apply_review(
+        request,
+        item_id,
+        body.reviewer,
+        body.action,
+        {
+            "agency": body.agency,
+            "category": body.category,
+            "urgency": body.urgency,
+            "report_type": body.report_type,
+        },
+    )
+    return review_item(request, item_id)

@@ -1,0 +1,212 @@
+"""Review queue end to end through the routes: storage on classify, admin page, JSON API."""
+
+import re
+
+import pytest
+from salur.service.security import hash_password
+
+TEXT = "Jalan rusak berlubang parah di depan sekolah, sudah dua minggu tidak diperbaiki"
+PII_TEXT = "Saya Ibu Siti Aminah NIK 3173012345678901 hp 081234567890, air pdam mati tiga hari"
+
+
+@pytest.fixture
+def review_client(make_client):
+    # Thresholds above 1 send every complaint to review, so each classify call
+    # creates a queue item.
+    client = make_client(thresholds={"agency": 1.01})
+    client.app.state.store.add_admin("admin1", hash_password("rahasia-sekali-123"))
+    return client
+
+
+def classify(client, auth, text=TEXT, **extra):
+    response = client.post("/v1/classify", json={"text": text, **extra}, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def login(client, username="admin1", password="rahasia-sekali-123"):
+    page = client.get("/admin/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post(
+        "/admin/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+
+
+def csrf_from(client, path):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def test_needs_review_is_stored_masked(review_client, auth):
+    answer = classify(
+        review_client, auth, PII_TEXT, region="kota-surabaya", channel="sms", external_id="e1"
+    )
+    assert answer["decision"]["outcome"] == "needs_review"
+    queue = review_client.get("/v1/review/queue", headers=auth).json()["items"]
+    assert len(queue) == 1
+    item = queue[0]
+    assert item["request_id"] == answer["request_id"] and item["external_id"] == "e1"
+    for secret in ("Siti", "3173012345678901", "081234567890"):
+        assert secret not in item["text_masked"]
+    assert "[NIK]" in item["text_masked"] and "[TELEPON]" in item["text_masked"]
+    assert item["predicted"]["agency"] == answer["agency"]["code"]
+    assert item["working_days_left"] is not None
+
+
+def test_auto_routed_is_not_stored_unless_store_all(make_client, auth):
+    client = make_client(thresholds={"agency": 0.0})
+    classify(client, auth)
+    assert client.get("/v1/review/queue", headers=auth).json()["items"] == []
+    client_all = make_client(thresholds={"agency": 0.0}, store_all=True)
+    classify(client_all, auth)
+    items = client_all.get("/v1/review/queue?status=auto_routed", headers=auth).json()["items"]
+    assert len(items) == 1
+
+
+def test_write_failure_is_503_and_not_answered(make_client, auth):
+    client = make_client(
+        thresholds={"agency": 1.01},
+        database_url="postgresql+psycopg://x@127.0.0.1:1/none?connect_timeout=1",
+    )
+    response = client.post("/v1/classify", json={"text": TEXT}, headers=auth)
+    assert response.status_code == 503
+    assert "not accepted" in response.json()["detail"]
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_admin_pages_need_login(review_client):
+    for path in ("/admin", "/admin/dashboard", "/admin/items/1"):
+        response = review_client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/admin/login"
+
+
+def test_login_checks_password_and_csrf(review_client):
+    page = review_client.get("/admin/login")
+    assert (
+        page.headers["X-Frame-Options"] == "DENY"
+        and "default-src 'self'" in page.headers["Content-Security-Policy"]
+    )
+    bad_csrf = review_client.post(
+        "/admin/login",
+        data={"username": "admin1", "password": "rahasia-sekali-123", "csrf_token": "forged"},
+    )
+    assert bad_csrf.status_code == 403
+    wrong = login(review_client, password="salah-salah-salah")
+    assert wrong.status_code == 401 and "salah" in wrong.text
+    assert login(review_client, username="nobody").status_code == 401
+    ok = login(review_client)
+    assert ok.status_code == 303 and ok.headers["location"] == "/admin"
+    assert (
+        "salur_admin" in ok.headers["set-cookie"]
+        and "samesite=strict" in ok.headers["set-cookie"].lower()
+    )
+
+
+def test_accept_correct_and_audit_through_the_page(review_client, auth):
+    classify(review_client, auth, region="kota-surabaya")
+    classify(
+        review_client,
+        auth,
+        "bantuan pkh belum cair sudah tiga bulan",
+        region="kota-surabaya",
+        channel="sms",
+    )
+    login(review_client)
+    queue = review_client.get("/admin")
+    ids = [int(i) for i in re.findall(r'<tr data-id="(\d+)"', queue.text)]
+    assert len(ids) == 2
+    first, second = ids
+    filtered = review_client.get("/admin?channel=sms")
+    assert re.findall(r'<tr data-id="(\d+)"', filtered.text) == [str(second)]
+
+    token = csrf_from(review_client, f"/admin/items/{first}")
+    forged = review_client.post(
+        f"/admin/items/{first}/review", data={"action": "accepted", "csrf_token": "x"}
+    )
+    assert forged.status_code == 403
+    accepted = review_client.post(
+        f"/admin/items/{first}/review",
+        data={"action": "accepted", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+    page = review_client.get(f"/admin/items/{first}")
+    assert "Sudah ditinjau oleh admin1" in page.text and "accepted" in page.text
+
+    token = csrf_from(review_client, f"/admin/items/{second}")
+    item = review_client.get(f"/v1/review/items/{second}", headers=auth).json()
+    form = {
+        **item["predicted"],
+        "agency": "pupr" if item["predicted"]["agency"] != "pupr" else "sosial",
+    }
+    corrected = review_client.post(
+        f"/admin/items/{second}/review",
+        data={**form, "action": "corrected", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert corrected.status_code == 303
+    after = review_client.get(f"/v1/review/items/{second}", headers=auth).json()
+    assert after["status"] == "corrected" and after["final"]["agency"] == form["agency"]
+    assert (
+        after["audit"][0]["admin"] == "admin1"
+        and after["audit"][0]["details"]["after"]["agency"] == form["agency"]
+    )
+    assert review_client.get("/admin").text.count("<tr data-id") == 0
+
+    dashboard = review_client.get("/admin/dashboard")
+    assert dashboard.status_code == 200
+    assert f"agency: {item['predicted']['agency']} → {form['agency']}" in dashboard.text
+    assert "<svg" in dashboard.text
+
+
+def test_correction_must_change_something_and_use_valid_codes(review_client, auth):
+    classify(review_client, auth, region="kota-surabaya")
+    login(review_client)
+    item_id = int(re.findall(r'<tr data-id="(\d+)"', review_client.get("/admin").text)[0])
+    item = review_client.get(f"/v1/review/items/{item_id}", headers=auth).json()
+    token = csrf_from(review_client, f"/admin/items/{item_id}")
+    same = review_client.post(
+        f"/admin/items/{item_id}/review",
+        data={**item["predicted"], "action": "corrected", "csrf_token": token},
+    )
+    assert same.status_code == 422 and "nothing changed" in same.text
+    invalid = review_client.post(
+        f"/v1/review/items/{item_id}",
+        json={"action": "corrected", "reviewer": "api", "agency": "pemberdayaan_desa"},
+        headers=auth,
+    )
+    assert invalid.status_code == 422 and "not a valid agency" in invalid.text
+
+
+def test_review_json_api(review_client, auth):
+    classify(review_client, auth, region="kab-bandung", channel="web")
+    items = review_client.get("/v1/review/queue?region=kab-bandung", headers=auth).json()["items"]
+    assert len(items) == 1
+    assert (
+        review_client.get("/v1/review/queue?region=kota-surabaya", headers=auth).json()["items"]
+        == []
+    )
+    item_id = items[0]["id"]
+    done = review_client.post(
+        f"/v1/review/items/{item_id}",
+        json={"action": "bukan_wewenang", "reviewer": "intake-admin"},
+        headers=auth,
+    ).json()
+    assert done["status"] == "bukan_wewenang" and done["audit"][0]["admin"] == "intake-admin"
+    assert (
+        review_client.post(
+            f"/v1/review/items/{item_id}", json={"action": "delete", "reviewer": "x"}, headers=auth
+        ).status_code
+        == 422
+    )
+    assert review_client.get("/v1/review/items/999999", headers=auth).status_code == 404
+    assert review_client.get("/v1/review/queue").status_code == 401
+
+
+def test_logout(review_client):
+    login(review_client)
+    token = csrf_from(review_client, "/admin")
+    out = review_client.post("/admin/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303
+    assert review_client.get("/admin", follow_redirects=False).status_code == 303

@@ -1,0 +1,88 @@
+"""Compare two model versions on the same held-out rows; promote the better one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from salur.model.artifact import MODELS_ROOT, read_metadata, served_model_dir
+from salur.model.pipeline import HEADS
+from salur.training.train import TrainConfig, evaluate_saved
+
+
+class PromotionRefused(RuntimeError):
+    """The candidate is worse than the served model and --force was not given."""
+
+
+def compare_models(old: Path, new: Path, config: TrainConfig) -> dict[str, Any]:
+    old_result = evaluate_saved(old, config)
+    new_result = evaluate_saved(new, config)
+    warnings = [
+        f"{r['model']} was refitted on all rows, so the test split was part of its training data"
+        for r in (old_result, new_result)
+        if r.get("trained_on") == "all"
+    ]
+    return {
+        "old": old_result["model"],
+        "new": new_result["model"],
+        "warnings": warnings,
+        "results": {
+            f"old {old_result['model']}": old_result["test_split"],
+            f"new {new_result['model']}": new_result["test_split"],
+        },
+        "per_head": {
+            head: {
+                "old_macro_f1": old_result["test_split"].get(head, {}).get("macro_f1"),
+                "new_macro_f1": new_result["test_split"].get(head, {}).get("macro_f1"),
+                "old_accuracy": old_result["test_split"].get(head, {}).get("accuracy"),
+                "new_accuracy": new_result["test_split"].get(head, {}).get("accuracy"),
+            }
+            for head in HEADS
+        },
+    }
+
+
+def format_comparison(comparison: dict[str, Any]) -> str:
+    lines = [f"old: {comparison['old']}    new: {comparison['new']}"]
+    lines += [f"warning: {w}" for w in comparison["warnings"]]
+    lines.append(f"{'head':12s} {'old acc':>8s} {'new acc':>8s} {'old mF1':>8s} {'new mF1':>8s}")
+    for head, m in comparison["per_head"].items():
+        if m["old_macro_f1"] is None or m["new_macro_f1"] is None:
+            continue
+        lines.append(
+            f"{head:12s} {m['old_accuracy']:8.3f} {m['new_accuracy']:8.3f} "
+            f"{m['old_macro_f1']:8.3f} {m['new_macro_f1']:8.3f}"
+        )
+    return "\n".join(lines)
+
+
+def promote_model(
+    candidate: Path,
+    current: Path | None,
+    config: TrainConfig,
+    force: bool = False,
+    models_root: Path = MODELS_ROOT,
+) -> str:
+    """Point ``models/PROMOTED`` at ``candidate`` after the agency check."""
+    candidate = candidate.resolve()
+    read_metadata(candidate)  # refuses a folder that is not a model version
+    if candidate.parent != models_root.resolve():
+        raise PromotionRefused(f"{candidate} is not a version folder inside {models_root}")
+    current = (current or served_model_dir(models_root)).resolve()
+    comparison = compare_models(current, candidate, config)
+    agency = comparison["per_head"]["agency"]
+    worse = agency["new_macro_f1"] < agency["old_macro_f1"]
+    report = format_comparison(comparison)
+    if worse and not force:
+        raise PromotionRefused(
+            f"{candidate.name} is worse on agency macro-F1 "
+            f"({agency['new_macro_f1']:.3f} < {agency['old_macro_f1']:.3f}); "
+            f"use --force to promote anyway\n{report}"
+        )
+    fd, tmp = tempfile.mkstemp(dir=models_root, prefix=".PROMOTED.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(candidate.name + "\n")
+    os.replace(tmp, models_root / "PROMOTED")
+    return f"{report}\npromoted {candidate.name}; restart the service (salur serve) to load it"
