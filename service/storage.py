@@ -223,7 +223,7 @@ class Store:
             record = session.get(ComplaintRecord, complaint_id, with_for_update=True)
             if record is None:
                 raise KeyError(complaint_id)
-            before = {head: self.final_label(record, head) for head in HEADS}
+            before = self.current_labels(record)
             if action == ACCEPTED:
                 for head in HEADS:
                     setattr(record, f"final_{head}", getattr(record, head))
@@ -251,6 +251,13 @@ class Store:
                 )
             )
             return record
+
+    @staticmethod
+    def current_labels(record: ComplaintRecord) -> dict[str, str | None]:
+        """What the item says now: the model's labels until an admin has decided."""
+        if record.status in REVIEWED:
+            return {head: getattr(record, f"final_{head}") for head in HEADS}
+        return {head: getattr(record, head) for head in HEADS}
 
     @staticmethod
     def final_label(record: ComplaintRecord, head: str) -> str | None:

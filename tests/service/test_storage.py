@@ -110,7 +110,7 @@ def test_review_actions_are_audited(store):
     log = store.audit(second.id)
     assert len(log) == 1 and log[0].admin == "admin2" and log[0].action == CORRECTED
     assert (
-        log[0].details["before"]["agency"] is None
+        log[0].details["before"]["agency"] == "pupr"
         and log[0].details["after"]["agency"] == "perhubungan"
     )
     store.review(second.id, "admin1", CORRECTED, {"category": "drainase_banjir"})

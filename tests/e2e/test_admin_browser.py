@@ -1,0 +1,152 @@
+"""A real admin in a real browser: Debian's Chromium driven by Playwright.
+
+The server runs as `salur serve` on 127.0.0.1 with its own SQLite database;
+an admin logs in, filters the queue, corrects an item, and the correction
+shows up in `salur export-corrections`.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian chromium not installed (apt-get install chromium)", allow_module_level=True)
+
+KEY = "e2e-key"
+PASSWORD = "kata-sandi-admin-e2e"
+COMPLAINTS = [
+    ("kota-surabaya", "web", "Jalan berlubang di depan SD, pengendara motor sering jatuh"),
+    ("kab-bandung", "sms", "Lampu PJU di jalan raya Soreang mati sudah seminggu, gelap sekali"),
+    ("kab-bandung", "app", "Sampah menumpuk di TPS pasar sudah lima hari tidak diangkut, bau"),
+    ("kota-surabaya", "app", "Mohon info syarat mengurus akta kelahiran anak"),
+]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/e2e.db",
+        "SALUR_API_KEYS": KEY,
+        "SALUR_THRESHOLDS": '{"agency": 1.01}',
+        "SALUR_SESSION_SECRET": "e2e-session-secret-not-for-production",
+        "SALUR_ADMIN_PASSWORD": PASSWORD,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "salur.cli", "create-admin", "siti"],
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "salur.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("server not ready")
+    for region, channel, text in COMPLAINTS:
+        response = httpx.post(
+            f"{base}/v1/classify",
+            json={"text": text, "region": region, "channel": channel},
+            headers={"X-API-Key": KEY},
+        )
+        assert response.json()["decision"]["outcome"] == "needs_review"
+    yield base, env
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=20)
+
+
+def test_admin_filters_corrects_and_exports(server, tmp_path):
+    base, env = server
+    screenshot = os.environ.get("SALUR_SCREENSHOT")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{base}/admin")
+        assert page.url.endswith("/admin/login")
+        page.fill("input[name=username]", "siti")
+        page.fill("input[name=password]", "salah-sandi-sekali")
+        page.click("button[type=submit]")
+        assert "salah" in page.inner_text("[role=alert]")
+        page.fill("input[name=username]", "siti")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/admin")
+        assert page.locator("tr[data-id]").count() == 4
+        if screenshot:
+            page.screenshot(path=screenshot, full_page=True)
+
+        page.select_option("#filter-region", "kab-bandung")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**region=kab-bandung**")
+        rows = page.locator("tr[data-id]")
+        assert rows.count() == 2
+        lamp = page.locator("tr[data-id]", has_text="Lampu PJU")
+        lamp.locator("a").click()
+        page.wait_for_url("**/admin/items/**")
+        item_id = page.url.rsplit("/", 1)[1]
+        current = page.eval_on_selector("#correct-agency", "el => el.value")
+        target = "perhubungan" if current != "perhubungan" else "pupr"
+        page.select_option("#correct-agency", target)
+        page.click("button[value=corrected]")
+        page.wait_for_url(f"**/admin/items/{item_id}")
+        assert "Sudah ditinjau oleh siti" in page.inner_text("main")
+        assert f"agency: {current} → {target}" in page.inner_text("main")
+
+        page.goto(f"{base}/admin?region=kab-bandung")
+        assert page.locator("tr[data-id]").count() == 1
+        browser.close()
+
+    out = tmp_path / "export.csv"
+    subprocess.run(
+        [sys.executable, "-m", "salur.cli", "export-corrections", "--output", str(out)],
+        env=env,
+        check=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    exported = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(exported) == 1
+    assert exported.loc[0, "agency"] == target and exported.loc[0, "region"] == "kab-bandung"
+    assert "Lampu PJU" in exported.loc[0, "text"]

@@ -1,0 +1,128 @@
+"""From admin corrections to a training dataset, and model promotion rules."""
+
+import csv
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from salur.model.artifact import read_metadata, save_model
+from salur.service.review import EXPORT_COLUMNS, export_corrections
+from salur.service.storage import ACCEPTED, CORRECTED, NOT_AUTHORITY, QueueFilter, Store
+from salur.training.dataset import load_corrections
+
+from tests.service.test_storage import record
+
+
+@pytest.fixture
+def reviewed_store(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/q.db")
+    store.ensure_schema()
+    store.save_complaints([record(1), record(2), record(3)])
+    a, b, c = store.queue(QueueFilter())
+    store.review(a.id, "admin", ACCEPTED)
+    store.review(b.id, "admin", CORRECTED, {"agency": "perhubungan"})
+    store.review(c.id, "admin", NOT_AUTHORITY)
+    return store
+
+
+def test_export_has_training_shape_and_reloads(reviewed_store, tmp_path):
+    out = tmp_path / "corrections" / "c.csv"
+    assert export_corrections(reviewed_store, out) == 2
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(frame.columns) == EXPORT_COLUMNS
+    assert sorted(frame["agency"]) == ["perhubungan", "pupr"]
+    assert frame["uid"].str.startswith("corrections:").all()
+    loaded = load_corrections(out.parent)
+    assert len(loaded) == 2 and "document" in loaded
+
+
+def test_export_failure_leaves_nothing_half_written(reviewed_store, tmp_path, monkeypatch):
+    out = tmp_path / "c.csv"
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(csv.DictWriter, "writerows", disk_full)
+    with pytest.raises(OSError):
+        export_corrections(reviewed_store, out)
+    assert list(tmp_path.glob("*c.csv*")) == []
+
+
+def test_export_cli(reviewed_store, tmp_path):
+    out = tmp_path / "export.csv"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salur.cli",
+            "export-corrections",
+            "--output",
+            str(out),
+            "--database-url",
+            reviewed_store.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "exported 2" in result.stderr and len(pd.read_csv(out)) == 2
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salur.cli",
+            "export-corrections",
+            "--output",
+            "/proc/forbidden/x.csv",
+            "--database-url",
+            reviewed_store.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode != 0 and "cannot write" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_promotion_refuses_a_worse_model(fitted_small, small_frame, small_params, tmp_path):
+    from salur.training.promotion import PromotionRefused, promote_model
+    from salur.training.train import TrainConfig, fit_pipeline, trainable_heads
+
+    models = tmp_path / "models"
+    models.mkdir()
+    good = save_model(fitted_small, {"version": "good", "thresholds": {}}, "", models / "good")
+    # A model that learned from shuffled agencies is worse on agency macro-F1.
+    shuffled = small_frame.copy()
+    shuffled["agency"] = shuffled["agency"].sample(frac=1.0, random_state=0).to_numpy()
+    bad_pipeline = fit_pipeline(shuffled, small_params, trainable_heads(shuffled))
+    bad = save_model(bad_pipeline, {"version": "bad", "thresholds": {}}, "", models / "bad")
+    data = tmp_path / "data"
+    config = TrainConfig(data_dir=_small_dataset(small_frame, data), models_dir=models)
+    with pytest.raises(PromotionRefused, match="worse on agency macro-F1"):
+        promote_model(bad, good, config, models_root=models)
+    assert not (models / "PROMOTED").exists()
+    message = promote_model(bad, good, config, force=True, models_root=models)
+    assert "promoted bad" in message and (models / "PROMOTED").read_text().strip() == "bad"
+    promote_model(good, bad, config, models_root=models)
+    assert (models / "PROMOTED").read_text().strip() == "good"
+    assert read_metadata(models / "good")["version"] == "good"
+
+
+def _small_dataset(frame, root):
+    """A datasets/ folder whose test split holds the small frame's Surabaya rows."""
+    import shutil
+
+    from tests.conftest import DATASETS
+
+    shutil.copytree(DATASETS / "mappings", root / "mappings")
+    (root / "annotations").mkdir(parents=True)
+    shutil.copy(DATASETS / "annotations" / "urgency_gold.csv", root / "annotations")
+    (root / "raw").mkdir()
+    for name in ("surabaya_mediacenter_2023.csv", "kab_bandung_sp4n_2021_2023.csv"):
+        shutil.copy(DATASETS / "raw" / name, root / "raw")
+    for name in ("jateng_laporgub_2024_2025_tokens.csv", "purbalingga_matur_bupati.csv"):
+        header = (DATASETS / "raw" / name).read_text(encoding="utf-8").splitlines()[0]
+        (root / "raw" / name).write_text(header + "\n", encoding="utf-8")
+    return root
