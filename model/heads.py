@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.svm import LinearSVC
@@ -86,7 +87,30 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: Any) -> dict[str, np.ndarray]:
-        return {head: est.predict_proba(X) for head, est in self.estimators_.items()}
+        return {head: self._head_proba(head, X)[1] for head in self.estimators_}
+
+    def _head_proba(self, head: str, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Margins and sigmoid-calibrated probabilities of one head.
+
+        The same arithmetic as ``CalibratedClassifierCV.predict_proba`` for
+        ``ensemble=False`` sigmoid calibration, read straight from the fitted
+        attributes: sklearn's per-call input validation of every per-class
+        calibrator costs ~7 ms for a single complaint, the arithmetic ~0.1 ms.
+        A test checks that both give the same numbers.
+        """
+        calibrated = self.estimators_[head].calibrated_classifiers_[0]
+        base = calibrated.estimator
+        scores = np.asarray(X @ base.coef_.T, dtype=np.float64) + base.intercept_
+        a = np.array([c.a_ for c in calibrated.calibrators])
+        b = np.array([c.b_ for c in calibrated.calibrators])
+        sigmoid = expit(-(a * scores + b))
+        if len(base.classes_) == 2:
+            proba = np.column_stack([1.0 - sigmoid[:, 0], sigmoid[:, 0]])
+            return scores[:, 0], proba
+        total = sigmoid.sum(axis=1, keepdims=True)
+        uniform = np.full_like(sigmoid, 1.0 / sigmoid.shape[1])
+        proba = np.divide(sigmoid, total, out=uniform, where=total != 0)
+        return scores, proba
 
     def predict_indices(self, X: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per head: the chosen class index per row and the calibrated probabilities.
@@ -98,11 +122,9 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         an admin than one silently called ``sedang``.
         """
         result = {}
-        for head, estimator in self.estimators_.items():
-            proba = estimator.predict_proba(X)
+        for head in self.estimators_:
+            scores, proba = self._head_proba(head, X)
             if head in self.margin_heads:
-                base = estimator.calibrated_classifiers_[0].estimator
-                scores = np.asarray(base.decision_function(X))
                 chosen = (scores > 0).astype(int) if scores.ndim == 1 else np.argmax(scores, axis=1)
             else:
                 chosen = np.argmax(proba, axis=1)

@@ -101,3 +101,11 @@ def test_multihead_drops_rare_classes():
     fitted = MultiHeadClassifier(heads=("h",), min_class_count=3, calibration_folds=2).fit(X, y)
     assert fitted.dropped_classes_ == {"h": ["rare"]}
     assert list(fitted.classes_["h"]) == ["a", "b"]
+
+
+def test_fast_probabilities_match_sklearn(fitted_small, small_frame):
+    classify = fitted_small.named_steps["classify"]
+    features = fitted_small[:-1].transform(small_frame["document"].tolist()[:80])
+    fast = classify.predict_proba(features)
+    for head, estimator in classify.estimators_.items():
+        np.testing.assert_allclose(fast[head], estimator.predict_proba(features), rtol=1e-9, atol=1e-12)
