@@ -177,8 +177,7 @@ def serve(
     """Run the HTTP API with uvicorn."""
     import os
 
-    import uvicorn
-
+    from salur.service.server import serve as run_server
     from salur.service.settings import Settings
 
     if model is not None:
@@ -186,14 +185,11 @@ def serve(
         # the environment, so the CLI choice travels as an environment variable.
         os.environ["SALUR_MODEL_DIR"] = str(model.resolve())
     settings = Settings()
-    uvicorn.run(
-        "salur.service.app:create_app",
-        factory=True,
+    run_server(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
-        proxy_headers=False,
     )
 
 

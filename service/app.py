@@ -6,12 +6,12 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -24,6 +24,7 @@ from salur.service.runtime import load_runtime
 from salur.service.security import ADMIN_HEADERS, session_secret
 from salur.service.settings import Settings
 from salur.service.storage import StorageUnavailable, Store
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -85,9 +86,57 @@ async def _drain() -> Message:
     return {"type": "http.disconnect"}
 
 
-def _route_template(request: Request) -> str:
-    route = request.scope.get("route")
-    return getattr(route, "path", "unmatched")
+class Observe:
+    """Request id, metrics, access log and admin security headers (pure ASGI).
+
+    The access log carries ids, route, status, outcome and timing — never the
+    complaint text.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["log_fields"] = {}
+        admin_page = scope["path"].startswith("/admin")
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                if admin_page:
+                    for name, value in ADMIN_HEADERS.items():
+                        headers[name] = value
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", "unmatched")
+            metrics = scope["app"].state.metrics
+            metrics.requests.labels(scope["method"], route, str(status)).inc()
+            metrics.latency.labels(route).observe(elapsed)
+            access_log.info(
+                "request_id=%s method=%s route=%s status=%s ms=%.1f %s",
+                request_id,
+                scope["method"],
+                route,
+                status,
+                elapsed * 1000,
+                " ".join(f"{k}={v}" for k, v in state["log_fields"].items()),
+            )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -132,39 +181,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.store = None
 
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request.state.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.state.log_fields = {}
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-        finally:
-            elapsed = time.perf_counter() - started
-            route = _route_template(request)
-            metrics = request.app.state.metrics
-            metrics.requests.labels(request.method, route, str(status)).inc()
-            metrics.latency.labels(route).observe(elapsed)
-            # Never the complaint text: ids, route, outcome and timing only.
-            access_log.info(
-                "request_id=%s method=%s route=%s status=%s ms=%.1f %s",
-                request.state.request_id,
-                request.method,
-                route,
-                status,
-                elapsed * 1000,
-                " ".join(f"{k}={v}" for k, v in request.state.log_fields.items()),
-            )
-        response.headers["X-Request-ID"] = request.state.request_id
-        if request.url.path.startswith("/admin"):
-            response.headers.update(ADMIN_HEADERS)
-        return response
-
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         # Pydantic echoes the offending input; a complaint must not be echoed
@@ -202,4 +218,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Observe)
     return app

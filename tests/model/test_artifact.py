@@ -108,4 +108,6 @@ def test_fast_probabilities_match_sklearn(fitted_small, small_frame):
     features = fitted_small[:-1].transform(small_frame["document"].tolist()[:80])
     fast = classify.predict_proba(features)
     for head, estimator in classify.estimators_.items():
-        np.testing.assert_allclose(fast[head], estimator.predict_proba(features), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            fast[head], estimator.predict_proba(features), rtol=1e-9, atol=1e-12
+        )
