@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import Path as FastAPIPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from salur.service.auth import require_api_key
-from salur.service.routes import runtime_of
+from salur.service.routes import ERRORS, runtime_of
 from salur.service.schemas import (
     AuditEntryOut,
     ReviewAction,
@@ -30,10 +31,13 @@ from salur.service.storage import (
 )
 from salur.service.workdays import working_days_left
 
+# Database ids are 32-bit on PostgreSQL; anything outside is a 422, not an overflow.
+ItemId = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
+
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 pages = APIRouter(prefix="/admin", include_in_schema=False)
 review_api = APIRouter(
-    prefix="/v1/review", dependencies=[Depends(require_api_key)], tags=["review"]
+    prefix="/v1/review", dependencies=[Depends(require_api_key)], tags=["review"], responses=ERRORS
 )
 
 
@@ -196,7 +200,7 @@ def queue_page(
 
 
 @pages.get("/items/{item_id}", response_class=HTMLResponse)
-def item_page(request: Request, item_id: int) -> Response:
+def item_page(request: Request, item_id: ItemId) -> Response:
     if not signed_in(request):
         return RedirectResponse("/admin/login", status_code=303)
     store = store_of(request)
@@ -221,8 +225,8 @@ def item_page(request: Request, item_id: int) -> Response:
 @pages.post("/items/{item_id}/review")
 def review_form(
     request: Request,
-    item_id: int,
-    action: str = Form(max_length=32),
+    item_id: ItemId,
+    action: str = Form(default="", max_length=32),
     agency: str | None = Form(default=None, max_length=64),
     category: str | None = Form(default=None, max_length=64),
     urgency: str | None = Form(default=None, max_length=16),
@@ -318,7 +322,7 @@ def review_queue(
     channel: str | None = Query(default=None, max_length=32),
     status: str = Query(default=PENDING, max_length=16),
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> ReviewQueue:
     try:
         items = store_of(request).queue(
@@ -332,7 +336,7 @@ def review_queue(
 @review_api.get(
     "/items/{item_id}", response_model=ReviewItem, summary="One item with its audit log"
 )
-def review_item(request: Request, item_id: int) -> ReviewItem:
+def review_item(request: Request, item_id: ItemId) -> ReviewItem:
     store = store_of(request)
     record = store.get(item_id)
     if record is None:
@@ -348,7 +352,7 @@ def review_item(request: Request, item_id: int) -> ReviewItem:
 @review_api.post(
     "/items/{item_id}", response_model=ReviewItem, summary="Accept, correct or mark bukan wewenang"
 )
-def review_item_action(request: Request, item_id: int, body: ReviewAction) -> ReviewItem:
+def review_item_action(request: Request, item_id: ItemId, body: ReviewAction) -> ReviewItem:
     apply_review(
         request,
         item_id,

@@ -19,6 +19,7 @@ from salur.model.artifact import ModelLoadError
 from salur.model.regions import RegionError
 from salur.service.admin import pages, review_api
 from salur.service.metrics import Metrics
+from salur.service.ratelimit import RateLimiter
 from salur.service.routes import api, metrics_router, public
 from salur.service.runtime import load_runtime
 from salur.service.security import ADMIN_HEADERS, session_secret
@@ -180,6 +181,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.load_error = None
     app.state.metrics = Metrics()
     app.state.store = None
+    app.state.rate_limiter = (
+        RateLimiter(settings.rate_limit, settings.rate_limit_storage)
+        if settings.rate_limit
+        else None
+    )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -31,3 +31,12 @@ def require_api_key(request: Request, api_key: str | None = Security(api_key_hea
         )
     if not settings.api_keys or not key_is_valid(api_key, settings.api_keys):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid API key")
+    limiter = request.app.state.rate_limiter
+    if limiter is not None:
+        allowed, retry_after = limiter.hit(api_key)
+        if not allowed:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"rate limit of {limiter.rate} per API key exceeded",
+                {"Retry-After": str(retry_after)},
+            )

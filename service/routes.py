@@ -38,7 +38,7 @@ from salur.service.schemas import (
 from salur.service.storage import StorageUnavailable
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (401, 403, 413, 422, 503)
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503)
 }
 
 public = APIRouter()

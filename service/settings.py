@@ -33,6 +33,14 @@ class Settings(BaseSettings):
         default=False, description="Development only: accept requests without an API key."
     )
 
+    rate_limit: str | None = Field(
+        default="1200/minute",
+        description='Per API key, e.g. "1200/minute"; empty disables it.',
+    )
+    rate_limit_storage: str = Field(
+        default="memory://", description="memory:// (per worker) or redis://host:port (shared)."
+    )
+
     max_text_chars: int = 20_000
     max_title_chars: int = 500
     max_batch_items: int = 1_000

@@ -39,6 +39,7 @@ def test_kill_minus_nine_loses_no_answered_record(database_url, tmp_path):
         "SALUR_API_KEYS": KEY,
         "SALUR_THRESHOLDS": '{"agency": 1.01}',
         "SALUR_LOG_LEVEL": "warning",
+        "SALUR_RATE_LIMIT": "1000000/minute",
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "salur.cli", "serve", "--port", str(port), "--workers", "2"],

@@ -1,0 +1,34 @@
+"""Per-API-key rate limiting (moving window).
+
+In-memory by default (per worker process, so N workers allow N times the
+rate); with ``SALUR_RATE_LIMIT_STORAGE=redis://127.0.0.1:6379`` every worker
+and machine shares one counter per key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from limits import parse, storage, strategies
+
+
+class RateLimiter:
+    def __init__(self, rate: str, storage_uri: str) -> None:
+        self.rate = rate
+        self.item = parse(rate)
+        self.storage = storage.storage_from_string(storage_uri)
+        self.strategy = strategies.MovingWindowRateLimiter(self.storage)
+
+    @staticmethod
+    def _key(api_key: str) -> str:
+        # The key itself is a secret: only a digest goes to the counter store.
+        return hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:32]
+
+    def hit(self, api_key: str) -> tuple[bool, int]:
+        """(allowed, seconds until a slot frees up)."""
+        key = self._key(api_key)
+        if self.strategy.hit(self.item, "salur", key):
+            return True, 0
+        reset_at, _ = self.strategy.get_window_stats(self.item, "salur", key)
+        return False, max(1, int(reset_at - time.time()) + 1)

@@ -1,0 +1,138 @@
+"""Who may call what: every route is enumerated and checked without credentials."""
+
+import logging
+
+import pytest
+from starlette.routing import Mount
+
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+    ("GET", "/openapi.json"),
+    ("GET", "/admin/login"),
+    ("POST", "/admin/login"),  # protected by CSRF + password instead
+}
+SAMPLE_PATH_VALUES = {"code": "kota-surabaya", "item_id": "1"}
+
+
+def flat_routes(app):
+    """Every concrete route, also inside included routers (FastAPI >= 0.16x wraps them)."""
+    for route in app.routes:
+        if isinstance(route, Mount):
+            continue
+        contexts = getattr(route, "effective_route_contexts", None)
+        yield from (contexts() if contexts else [route])
+
+
+def all_routes(app):
+    for route in flat_routes(app):
+        for method in sorted(route.methods or []):
+            if method == "HEAD":
+                continue
+            path = route.path
+            for name, value in SAMPLE_PATH_VALUES.items():
+                path = path.replace("{" + name + "}", value)
+            yield method, route.path, path
+
+
+def test_every_route_is_public_keyed_or_admin(client):
+    seen_public = set()
+    for method, template, path in all_routes(client.app):
+        response = client.request(method, path, follow_redirects=False)
+        if (method, template) in PUBLIC:
+            seen_public.add((method, template))
+            continue
+        if template.startswith("/admin"):
+            # Admin pages redirect to the login; admin form posts without a
+            # session fail the CSRF check before doing anything.
+            assert response.status_code in (303, 403), (method, template, response.status_code)
+            if response.status_code == 303:
+                assert response.headers["location"] == "/admin/login"
+        else:
+            assert response.status_code == 401, (method, template, response.status_code)
+            wrong = client.request(
+                method, path, headers={"X-API-Key": "wrong"}, follow_redirects=False
+            )
+            assert wrong.status_code == 403, (method, template)
+    assert seen_public == PUBLIC
+    checked = {template for _, template, _ in all_routes(client.app)}
+    assert {
+        "/v1/classify",
+        "/v1/review/queue",
+        "/metrics",
+        "/admin",
+        "/admin/items/{item_id}/review",
+    } <= checked
+
+
+def test_rate_limit_per_api_key(make_client):
+    client = make_client(rate_limit="3/minute", api_keys=["key-a", "key-b"])
+    for _ in range(3):
+        assert client.get("/v1/taxonomy", headers={"X-API-Key": "key-a"}).status_code == 200
+    limited = client.get("/v1/taxonomy", headers={"X-API-Key": "key-a"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert "rate limit" in limited.json()["detail"]
+    assert client.get("/v1/taxonomy", headers={"X-API-Key": "key-b"}).status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_rate_limit_shared_through_redis(make_client):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis not reachable on 127.0.0.1:6379")
+    import uuid
+
+    key = f"key-{uuid.uuid4().hex}"
+    settings = {
+        "rate_limit": "2/minute",
+        "api_keys": [key],
+        "rate_limit_storage": "redis://127.0.0.1:6379",
+    }
+    first, second = make_client(**settings), make_client(**settings)  # two "workers"
+    assert first.get("/v1/taxonomy", headers={"X-API-Key": key}).status_code == 200
+    assert second.get("/v1/taxonomy", headers={"X-API-Key": key}).status_code == 200
+    assert first.get("/v1/taxonomy", headers={"X-API-Key": key}).status_code == 429
+
+
+def test_no_pii_or_text_in_logs_across_endpoints(make_client, auth, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = make_client(thresholds={"agency": 1.01})
+    nik, phone = "3204123456789012", "081298765432"
+    text = f"Saya Bapak Joko Widodo NIK {nik} hp {phone} jalan rusak parah"
+    client.post("/v1/classify", json={"text": text, "region": "kab-bandung"}, headers=auth)
+    client.post("/v1/classify", json={"text": text, "region": "nowhere"}, headers=auth)
+    client.post("/v1/classify", json={"text": text * 2000}, headers=auth)
+    client.post("/v1/classify", json={"text": text, "bad": 1}, headers=auth)
+    client.post("/v1/classify/batch", json={"items": [{"text": text}, {"text": ""}]}, headers=auth)
+    items = client.get("/v1/review/queue", headers=auth).json()["items"]
+    assert items and nik not in str(items) and phone not in str(items)
+    logged = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
+    assert "request_id=" in logged
+    for secret in (nik, phone, "Joko", "jalan rusak"):
+        assert secret not in logged
+
+
+def test_admin_pages_send_security_headers(client):
+    response = client.get("/admin/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_corrupt_model_is_refused_at_start(small_model_dir, tmp_path, make_client):
+    import shutil
+
+    tampered = tmp_path / "tampered"
+    shutil.copytree(small_model_dir, tampered)
+    with (tampered / "pipeline.joblib").open("r+b") as handle:
+        handle.seek(100)
+        handle.write(b"\x00\x00\x00\x00")
+    client = make_client(model_dir=tampered)
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and "SHA-256" in ready.json()["detail"]
