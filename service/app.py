@@ -199,6 +199,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"detail": details, "request_id": request.state.request_id}, status_code=422
         )
 
+    @app.exception_handler(StorageUnavailable)
+    async def storage_down(request: Request, error: StorageUnavailable) -> JSONResponse:
+        log.error("review database unavailable: %s", error)
+        return JSONResponse(
+            {
+                "detail": f"review database unavailable ({error}); retry later",
+                "request_id": getattr(request.state, "request_id", None),
+            },
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
