@@ -130,7 +130,16 @@ async def run_load(
         tasks = []
         begin = time.perf_counter()
         sent = 0
+        next_progress = begin + 30
         while (now := time.perf_counter()) - begin < duration:
+            if now >= next_progress:
+                in_flight = sum(1 for t in tasks if not t.done())
+                print(
+                    f"  {now - begin:5.0f} s: {len(results)} answered, {in_flight} in flight",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                next_progress += 30
             due = int((now - begin) * rate)
             while sent < due:
                 roll = random.random()

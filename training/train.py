@@ -24,6 +24,7 @@ from salur.training.dataset import (
     random_split,
 )
 from salur.training.evaluate import head_metrics
+from salur.training.sources import dedup_key
 
 Progress = Callable[[str], None]
 
@@ -155,6 +156,17 @@ def label_counts(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
     }
 
 
+def merge_corrections(frame: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    """Add reviewed rows; where one repeats a text already present, the admin's labels win."""
+    if corrections.empty:
+        return frame
+    merged = pd.concat(
+        [frame, corrections[frame.columns.intersection(corrections.columns)]], ignore_index=True
+    ).fillna("")
+    key = dedup_key(merged["title"], merged["text"])
+    return merged.loc[~key.duplicated(keep="last")].reset_index(drop=True)
+
+
 def train(config: TrainConfig, progress: Progress = print) -> Path:
     """Fit on train, pick thresholds on calibration, measure on test, save.
 
@@ -167,9 +179,7 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
     if config.with_corrections:
         corrections = load_corrections(config.data_dir / "corrections")
         progress(f"adding {len(corrections)} reviewed corrections")
-        if len(corrections):
-            frame = pd.concat([frame, corrections[frame.columns.intersection(corrections.columns)]])
-            frame = frame.fillna("").drop_duplicates("uid", keep="last").reset_index(drop=True)
+        frame = merge_corrections(frame, corrections)
     split = random_split(frame, config.test_share, config.calibration_share)
     progress(
         f"{len(frame)} documents: " + ", ".join(f"{k} {v}" for k, v in split.value_counts().items())

@@ -126,3 +126,27 @@ def _small_dataset(frame, root):
         header = (DATASETS / "raw" / name).read_text(encoding="utf-8").splitlines()[0]
         (root / "raw" / name).write_text(header + "\n", encoding="utf-8")
     return root
+
+
+def test_corrections_join_training_data_and_win_over_old_labels(reviewed_store, tmp_path, small_frame):
+    from salur.training.train import merge_corrections
+
+    out = tmp_path / "corrections" / "c.csv"
+    export_corrections(reviewed_store, out)
+    corrections = load_corrections(out.parent)
+    # the same text as an existing training row, labelled differently by an admin
+    duplicate = small_frame.iloc[[0]].copy()
+    corrections.loc[len(corrections)] = {
+        **{c: "" for c in corrections.columns},
+        "uid": "corrections:dup",
+        "source": "corrections",
+        "title": duplicate["title"].iloc[0],
+        "text": duplicate["text"].iloc[0],
+        "document": duplicate["document"].iloc[0],
+        "agency": "satpol_pp",
+    }
+    merged = merge_corrections(small_frame, corrections)
+    assert len(merged) == len(small_frame) + 2
+    row = merged[merged["text"] == duplicate["text"].iloc[0]]
+    assert len(row) == 1 and row["agency"].iloc[0] == "satpol_pp"
+    assert merge_corrections(small_frame, pd.DataFrame()) is small_frame
