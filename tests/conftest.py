@@ -44,6 +44,8 @@ def isolated_database(tmp_path, monkeypatch):
     """No test writes to the repository's var/ database."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/default.db")
     monkeypatch.delenv("SALUR_DATABASE_URL", raising=False)
+    # ... nor creates a session key file in the working tree.
+    monkeypatch.setenv("SALUR_SESSION_SECRET", "test-session-secret-not-for-production")
 
 
 def _postgres_admin_url() -> str:
