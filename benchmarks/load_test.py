@@ -15,12 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from salur.service.launch import start_server
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,12 +39,6 @@ class Result:
     status: int
     latency: float
     review_ids: list[str] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def complaints(n: int) -> list[dict[str, str]]:
@@ -197,48 +188,22 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="salur-load-"))
     url = f"sqlite:///{workdir}/load.db" if args.database == "sqlite" else postgres_database()
-    port = free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": url,
         "SALUR_API_KEYS": KEY,
         "SALUR_LOG_LEVEL": "warning",
         "SALUR_RATE_LIMIT": "1000000/minute",
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "salur.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-        ],
-        env=env,
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = start_server(env, workers=args.workers, cwd=workdir)
+    base = server.base_url
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         pool = complaints(2000)
         print(
             f"load: {args.duration:.0f} s at {args.rate:.0f} calls/s, {args.workers} workers, {args.database}"
         )
         results = asyncio.run(run_load(base, args.duration, args.rate, pool))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
     report(results)
 
     answered = [rid for r in results if r.status == 200 for rid in r.review_ids]

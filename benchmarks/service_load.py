@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
+from salur.service.launch import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "bench-key"
@@ -33,56 +30,13 @@ TYPICAL = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start(workers: int, port: int) -> tuple[subprocess.Popen[bytes], float]:
+def start(workers: int) -> RunningServer:
     env = {
-        **os.environ,
         "SALUR_API_KEYS": KEY,
         "SALUR_LOG_LEVEL": "warning",
         "SALUR_RATE_LIMIT": "1000000/minute",
     }
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "salur.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = started + 60
-    while time.perf_counter() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process, time.perf_counter() - started
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    stop(process)
-    raise RuntimeError("server did not become ready in 60 s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    return start_server(env, workers=workers)
 
 
 def worker_rss_mb(process: subprocess.Popen[bytes]) -> list[float]:
@@ -101,9 +55,9 @@ def worker_rss_mb(process: subprocess.Popen[bytes]) -> list[float]:
     return sizes if len(sizes) == 1 else sizes[1:]
 
 
-def sequential_latency(port: int, n: int) -> list[float]:
+def sequential_latency(base: str, n: int) -> list[float]:
     samples = []
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": KEY}) as client:
+    with httpx.Client(base_url=base, headers={"X-API-Key": KEY}) as client:
         for _ in range(20):
             client.post("/v1/classify", json={"text": TYPICAL, "region": "kota-surabaya"})
         for _ in range(n):
@@ -116,7 +70,7 @@ def sequential_latency(port: int, n: int) -> list[float]:
     return samples
 
 
-async def throughput(port: int, total: int, concurrency: int) -> tuple[float, int]:
+async def throughput(base: str, total: int, concurrency: int) -> tuple[float, int]:
     errors = 0
     counter = iter(range(total))
 
@@ -130,7 +84,7 @@ async def throughput(port: int, total: int, concurrency: int) -> tuple[float, in
 
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": KEY}, limits=limits, timeout=30
+        base_url=base, headers={"X-API-Key": KEY}, limits=limits, timeout=30
     ) as client:
         start = time.perf_counter()
         await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
@@ -146,7 +100,7 @@ wrk.headers["X-API-Key"] = "{key}"
 """
 
 
-def wrk_throughput(port: int, seconds: int, connections: int) -> tuple[float, str]:
+def wrk_throughput(base: str, seconds: int, connections: int) -> tuple[float, str]:
     """Requests/s from wrk (a C load generator), which leaves the cores to the server."""
     import json
     import re
@@ -164,7 +118,7 @@ def wrk_throughput(port: int, seconds: int, connections: int) -> tuple[float, st
             "-s",
             handle.name,
             "--latency",
-            f"http://127.0.0.1:{port}/v1/classify",
+            f"{base}/v1/classify",
         ],
         capture_output=True,
         text=True,
@@ -193,45 +147,44 @@ def main() -> None:
 
     cold = []
     for _ in range(args.starts):
-        port = free_port()
-        process, ready = start(1, port)
-        cold.append(ready)
-        stop(process)
+        server = start(1)
+        cold.append(server.seconds_to_ready)
+        server.stop()
     print(
         f"cold start to ready (1 worker): median {statistics.median(cold):.2f} s over {len(cold)} starts"
     )
 
     rates = {}
     for workers in (1, 2):
-        port = free_port()
-        process, _ = start(workers, port)
+        server = start(workers)
+        base = server.base_url
         try:
             if workers == 1:
-                latency = sequential_latency(port, args.latency_requests)
+                latency = sequential_latency(base, args.latency_requests)
                 print(
                     f"single request latency: p50 {percentile(latency, 0.5) * 1000:.1f} ms, "
                     f"p99 {percentile(latency, 0.99) * 1000:.1f} ms over {len(latency)} sequential requests"
                 )
-            asyncio.run(throughput(port, 200, args.concurrency))  # warm every worker
+            asyncio.run(throughput(base, 200, args.concurrency))  # warm every worker
             if shutil.which("wrk"):
-                runs = [wrk_throughput(port, args.seconds, args.concurrency) for _ in range(3)]
+                runs = [wrk_throughput(base, args.seconds, args.concurrency) for _ in range(3)]
                 tool = f"wrk, 3 runs of {args.seconds} s"
             else:
                 runs = [
-                    asyncio.run(throughput(port, args.requests, args.concurrency)) for _ in range(3)
+                    asyncio.run(throughput(base, args.requests, args.concurrency)) for _ in range(3)
                 ]
                 tool = f"httpx, 3 runs of {args.requests} requests"
             rate = statistics.median(r[0] for r in runs)
             rates[workers] = rate
             errors = ", ".join(str(r[1]) for r in runs)
-            rss = sorted(worker_rss_mb(process))[-workers:]
+            rss = sorted(worker_rss_mb(server.process))[-workers:]
             print(
                 f"{workers} worker(s): median {rate:.0f} requests/s ({tool}, {args.concurrency} "
                 f"connections, non-2xx {errors}); RSS per worker "
                 + ", ".join(f"{mb:.0f} MB" for mb in rss)
             )
         finally:
-            stop(process)
+            server.stop()
     print(f"ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x")
 
 

@@ -7,16 +7,14 @@ shows up in `salur export-corrections`.
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pandas as pd
 import pytest
+from salur.service.launch import start_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
@@ -33,58 +31,32 @@ COMPLAINTS = [
 ]
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     env = {
-        **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path}/e2e.db",
         "SALUR_API_KEYS": KEY,
         "SALUR_THRESHOLDS": '{"agency": 1.01}',
         "SALUR_SESSION_SECRET": "e2e-session-secret-not-for-production",
         "SALUR_ADMIN_PASSWORD": PASSWORD,
     }
+    full_env = {**os.environ, **env}
     subprocess.run(
         [sys.executable, "-m", "salur.cli", "create-admin", "siti"],
-        env=env,
+        env=full_env,
         check=True,
         timeout=120,
     )
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "salur.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("server not ready")
+    running = start_server(env, cwd=tmp_path)
     for region, channel, text in COMPLAINTS:
         response = httpx.post(
-            f"{base}/v1/classify",
+            f"{running.base_url}/v1/classify",
             json={"text": text, "region": region, "channel": channel},
             headers={"X-API-Key": KEY},
         )
         assert response.json()["decision"]["outcome"] == "needs_review"
-    yield base, env
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+    yield running.base_url, full_env
+    running.stop()
 
 
 def test_admin_filters_corrects_and_exports(server, tmp_path):

@@ -1,17 +1,10 @@
 """The bundled model: what a fresh clone serves right after install."""
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 from salur.model.artifact import DEFAULT_MODEL_DIR, read_metadata
 from salur.service.app import create_app
+from salur.service.launch import start_server
 from salur.service.settings import Settings
 
 
@@ -44,38 +37,14 @@ def test_bundled_model_serves_real_answers():
         assert water["agency"]["code"] == "pdam" and water["category"]["code"] == "air_bersih"
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_salur_serve_starts_uvicorn():
-    port = _free_port()
-    env = {**os.environ, "SALUR_API_KEYS": "k"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "salur.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+def test_salur_serve_starts_uvicorn(tmp_path):
+    server = start_server({"SALUR_API_KEYS": "k"}, workers=1, cwd=tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server not ready within 60 s")
         answer = httpx.post(
-            f"http://127.0.0.1:{port}/v1/classify",
+            f"{server.base_url}/v1/classify",
             json={"text": "lampu pju mati di jalan raya"},
             headers={"X-API-Key": "k"},
         )
         assert answer.status_code == 200 and answer.json()["category"]["code"] == "penerangan_jalan"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+        server.stop()

@@ -128,7 +128,9 @@ def _small_dataset(frame, root):
     return root
 
 
-def test_corrections_join_training_data_and_win_over_old_labels(reviewed_store, tmp_path, small_frame):
+def test_corrections_join_training_data_and_win_over_old_labels(
+    reviewed_store, tmp_path, small_frame
+):
     from salur.training.train import merge_corrections
 
     out = tmp_path / "corrections" / "c.csv"
