@@ -71,9 +71,17 @@ def serve(host: str, port: int, workers: int, log_level: str) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    restarts: list[float] = []
     while not stopping:
         for index, process in enumerate(processes):
             if not process.is_alive() and not stopping:
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < 60] + [now]
+                if len(restarts) > 5 * workers:
+                    # Workers die as fast as they start (port taken, model
+                    # unreadable...): stop instead of spinning.
+                    stop(signal.SIGTERM, None)
+                    raise SystemExit("salur serve: workers keep exiting at start; giving up")
                 # A crashed worker is replaced, as uvicorn's supervisor would.
                 replacement = context.Process(
                     target=_worker, args=(host, port, log_level), name=process.name
