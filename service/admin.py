@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -86,6 +87,20 @@ def validate_changes(
     return clean
 
 
+def queue_filter(
+    region: str | None = Query(default=None, max_length=64),
+    agency: str | None = Query(default=None, max_length=64),
+    category: str | None = Query(default=None, max_length=64),
+    urgency: str | None = Query(default=None, max_length=16),
+    channel: str | None = Query(default=None, max_length=32),
+    status: str = Query(default=PENDING, max_length=16),
+) -> QueueFilter:
+    """The queue filters, shared by the admin page and the review API (empty = any)."""
+    return QueueFilter(
+        region or None, agency or None, category or None, urgency or None, channel or None, status
+    )
+
+
 # -- the admin web page ------------------------------------------------------------------
 
 
@@ -146,38 +161,13 @@ def logout(
 
 
 @pages.get("", response_class=HTMLResponse)
-def queue_page(
-    request: Request,
-    region: str | None = Query(default=None, max_length=64),
-    agency: str | None = Query(default=None, max_length=64),
-    category: str | None = Query(default=None, max_length=64),
-    urgency: str | None = Query(default=None, max_length=16),
-    channel: str | None = Query(default=None, max_length=32),
-    status: str = Query(default=PENDING, max_length=16),
-) -> Response:
+def queue_page(request: Request, flt: QueueFilter = Depends(queue_filter)) -> Response:
     if not signed_in(request):
         return RedirectResponse("/admin/login", status_code=303)
     runtime = runtime_of(request)
     limit = 200
-    selected = {
-        "region": region,
-        "agency": agency,
-        "category": category,
-        "urgency": urgency,
-        "channel": channel,
-        "status": status,
-    }
-    items = store_of(request).queue(
-        QueueFilter(
-            region or None,
-            agency or None,
-            category or None,
-            urgency or None,
-            channel or None,
-            status,
-        ),
-        limit=limit,
-    )
+    selected = asdict(flt)
+    items = store_of(request).queue(flt, limit=limit)
     filters = [
         ("region", "Wilayah", sorted(runtime.regions)),
         ("agency", "OPD", list(runtime.taxonomy.agencies)),
@@ -315,19 +305,12 @@ def to_item(record: ComplaintRecord) -> ReviewItem:
 )
 def review_queue(
     request: Request,
-    region: str | None = Query(default=None, max_length=64),
-    agency: str | None = Query(default=None, max_length=64),
-    category: str | None = Query(default=None, max_length=64),
-    urgency: str | None = Query(default=None, max_length=16),
-    channel: str | None = Query(default=None, max_length=32),
-    status: str = Query(default=PENDING, max_length=16),
+    flt: QueueFilter = Depends(queue_filter),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> ReviewQueue:
     try:
-        items = store_of(request).queue(
-            QueueFilter(region, agency, category, urgency, channel, status), limit, offset
-        )
+        items = store_of(request).queue(flt, limit, offset)
     except StorageUnavailable as error:
         raise HTTPException(503, str(error)) from error
     return ReviewQueue(items=[to_item(r) for r in items], limit=limit, offset=offset)
