@@ -84,6 +84,12 @@ def evaluate(
         tuple[Path, Path] | None,
         typer.Option(help="Compare two saved models (OLD NEW) on the same held-out rows."),
     ] = None,
+    held_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labelled CSV (training shape) to evaluate on instead of the test split."
+        ),
+    ] = None,
     output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports/latest"),
     data_dir: Annotated[
         Path | None, typer.Option(help="Override the config's data folder.")
@@ -105,15 +111,17 @@ def evaluate(
     if compare is not None:
         from salur.training.promotion import compare_models, format_comparison
 
-        comparison = compare_models(compare[0], compare[1], cfg)
+        if held_out is not None and not held_out.is_file():
+            _fail(f"held-out file {held_out} not found")
+        comparison = compare_models(compare[0], compare[1], cfg, held_out)
         write_report(comparison["results"], output, "Comparison of two models")
         typer.echo(format_comparison(comparison))
         return
     if model is not None:
         if not model.is_dir():
             _fail(f"model folder {model} not found")
-        results = evaluate_saved(model, cfg)
-        if results.get("trained_on") == "all":
+        results = evaluate_saved(model, cfg, held_out)
+        if results.get("trained_on") == "all" and held_out is None:
             console.print(
                 "[yellow]warning: this model was refitted on all rows, so the test split "
                 "was part of its training data; use `salur train --holdout-only` for an "
@@ -253,6 +261,9 @@ def promote(
         Path | None, typer.Option(help="The model now served (default: the promoted one).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Promote even if agency macro-F1 is worse.")] = False,
+    held_out: Annotated[
+        Path | None, typer.Option(help="Labelled CSV neither version was trained on.")
+    ] = None,
 ) -> None:
     """Make VERSION the served model, refusing one that is worse on agency macro-F1."""
     from salur.model.artifact import ModelLoadError
@@ -261,7 +272,7 @@ def promote(
 
     cfg = TrainConfig.from_file(config)
     try:
-        message = promote_model(version, current, cfg, force=force)
+        message = promote_model(version, current, cfg, force=force, held_out=held_out)
     except (PromotionRefused, ModelLoadError) as error:
         raise CliError(str(error)) from error
     typer.echo(message)

@@ -53,9 +53,24 @@ def load_corrections(directory: Path) -> pd.DataFrame:
     files = sorted(directory.glob("*.csv")) if directory.is_dir() else []
     if not files:
         return pd.DataFrame()
-    frame = pd.concat(
-        [pd.read_csv(path, dtype=str, keep_default_na=False) for path in files], ignore_index=True
+    return _with_documents(
+        pd.concat(
+            [pd.read_csv(path, dtype=str, keep_default_na=False) for path in files],
+            ignore_index=True,
+        )
     )
+
+
+def load_corrections_file(path: Path) -> pd.DataFrame:
+    """One labelled file in the training shape; missing head columns count as unlabelled."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in ("title", "text", *HEADS):
+        if column not in frame:
+            frame[column] = ""
+    return _with_documents(frame)
+
+
+def _with_documents(frame: pd.DataFrame) -> pd.DataFrame:
     frame["document"] = [
         compose_document(title, text)
         for title, text in zip(frame["title"], frame["text"], strict=True)

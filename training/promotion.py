@@ -16,14 +16,21 @@ class PromotionRefused(RuntimeError):
     """The candidate is worse than the served model and --force was not given."""
 
 
-def compare_models(old: Path, new: Path, config: TrainConfig) -> dict[str, Any]:
-    old_result = evaluate_saved(old, config)
-    new_result = evaluate_saved(new, config)
-    warnings = [
-        f"{r['model']} was refitted on all rows, so the test split was part of its training data"
-        for r in (old_result, new_result)
-        if r.get("trained_on") == "all"
-    ]
+def compare_models(
+    old: Path, new: Path, config: TrainConfig, held_out: Path | None = None
+) -> dict[str, Any]:
+    old_result = evaluate_saved(old, config, held_out)
+    new_result = evaluate_saved(new, config, held_out)
+    warnings = (
+        [
+            f"{r['model']} was refitted on all rows, so the test split was part of its "
+            "training data; pass --held-out FILE with rows neither version saw"
+            for r in (old_result, new_result)
+            if r.get("trained_on") == "all"
+        ]
+        if held_out is None
+        else []
+    )
     return {
         "old": old_result["model"],
         "new": new_result["model"],
@@ -64,6 +71,7 @@ def promote_model(
     config: TrainConfig,
     force: bool = False,
     models_root: Path = MODELS_ROOT,
+    held_out: Path | None = None,
 ) -> str:
     """Point ``models/PROMOTED`` at ``candidate`` after the agency check."""
     candidate = candidate.resolve()
@@ -71,7 +79,7 @@ def promote_model(
     if candidate.parent != models_root.resolve():
         raise PromotionRefused(f"{candidate} is not a version folder inside {models_root}")
     current = (current or served_model_dir(models_root)).resolve()
-    comparison = compare_models(current, candidate, config)
+    comparison = compare_models(current, candidate, config, held_out)
     agency = comparison["per_head"]["agency"]
     worse = agency["new_macro_f1"] < agency["old_macro_f1"]
     report = format_comparison(comparison)

@@ -20,6 +20,7 @@ from salur.training.dataset import (
     data_hash,
     label_matrix,
     load_corrections,
+    load_corrections_file,
     load_labelled,
     random_split,
 )
@@ -307,12 +308,23 @@ def urgency_cross_validation(
     return head_metrics(gold, predicted, "urgency", threshold=1.0)
 
 
-def evaluate_saved(model_dir: Path, config: TrainConfig) -> dict[str, Any]:
-    """A saved model on the project's random test split."""
+def evaluate_saved(
+    model_dir: Path, config: TrainConfig, held_out: Path | None = None
+) -> dict[str, Any]:
+    """A saved model on the project's random test split, or on a labelled file.
+
+    ``held_out`` is a CSV in the training shape (``title``, ``text`` and one
+    column per head, e.g. a fresh ``salur export-corrections``): rows that no
+    model version has been trained on, which makes a comparison fair even when
+    a version was refitted on all of ``datasets/``.
+    """
     classifier = Classifier.load(model_dir)
-    frame = load_labelled(config.data_dir, config.sources)
-    split = random_split(frame, config.test_share, config.calibration_share)
-    test = frame[split == "test"]
+    if held_out is not None:
+        test = load_corrections_file(held_out)
+    else:
+        frame = load_labelled(config.data_dir, config.sources)
+        split = random_split(frame, config.test_share, config.calibration_share)
+        test = frame[split == "test"]
     predicted = predictions_frame(classifier, test)
     metrics = {
         head: head_metrics(test, predicted, head, classifier.thresholds.get(head, 1.0))
@@ -321,5 +333,6 @@ def evaluate_saved(model_dir: Path, config: TrainConfig) -> dict[str, Any]:
     return {
         "model": classifier.version,
         "trained_on": classifier.metadata.get("trained_on"),
+        "held_out": str(held_out) if held_out is not None else "random test split",
         "test_split": metrics,
     }

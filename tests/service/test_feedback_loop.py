@@ -152,3 +152,21 @@ def test_corrections_join_training_data_and_win_over_old_labels(
     row = merged[merged["text"] == duplicate["text"].iloc[0]]
     assert len(row) == 1 and row["agency"].iloc[0] == "satpol_pp"
     assert merge_corrections(small_frame, pd.DataFrame()) is small_frame
+
+
+def test_compare_on_a_held_out_file(fitted_small, small_frame, small_params, tmp_path):
+    from salur.training.promotion import compare_models, format_comparison
+    from salur.training.train import TrainConfig
+
+    models = tmp_path / "models"
+    models.mkdir()
+    a = save_model(fitted_small, {"version": "a", "thresholds": {}, "trained_on": "all"}, "", models / "a")
+    held_out = tmp_path / "held_out.csv"
+    small_frame[["title", "text", "agency", "category"]].head(60).to_csv(held_out, index=False)
+    config = TrainConfig(data_dir=tmp_path / "unused", models_dir=models)
+    comparison = compare_models(a, a, config, held_out)
+    assert comparison["warnings"] == []
+    agency = comparison["per_head"]["agency"]
+    assert agency["old_macro_f1"] == agency["new_macro_f1"] and agency["old_accuracy"] > 0.5
+    assert comparison["per_head"]["urgency"]["old_macro_f1"] is None  # no urgency column: not measured
+    assert "agency" in format_comparison(comparison)
