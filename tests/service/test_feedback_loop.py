@@ -160,7 +160,9 @@ def test_compare_on_a_held_out_file(fitted_small, small_frame, small_params, tmp
 
     models = tmp_path / "models"
     models.mkdir()
-    a = save_model(fitted_small, {"version": "a", "thresholds": {}, "trained_on": "all"}, "", models / "a")
+    a = save_model(
+        fitted_small, {"version": "a", "thresholds": {}, "trained_on": "all"}, "", models / "a"
+    )
     held_out = tmp_path / "held_out.csv"
     small_frame[["title", "text", "agency", "category"]].head(60).to_csv(held_out, index=False)
     config = TrainConfig(data_dir=tmp_path / "unused", models_dir=models)
@@ -168,5 +170,7 @@ def test_compare_on_a_held_out_file(fitted_small, small_frame, small_params, tmp
     assert comparison["warnings"] == []
     agency = comparison["per_head"]["agency"]
     assert agency["old_macro_f1"] == agency["new_macro_f1"] and agency["old_accuracy"] > 0.5
-    assert comparison["per_head"]["urgency"]["old_macro_f1"] is None  # no urgency column: not measured
+    assert (
+        comparison["per_head"]["urgency"]["old_macro_f1"] is None
+    )  # no urgency column: not measured
     assert "agency" in format_comparison(comparison)
