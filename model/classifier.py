@@ -110,7 +110,6 @@ class Classifier:
         texts: Sequence[str],
         titles: Sequence[str | None] | None = None,
         explain: bool = True,
-        region_agencies: set[str] | None = None,
     ) -> list[Prediction]:
         titles = titles if titles is not None else [None] * len(texts)
         documents = [
@@ -119,11 +118,10 @@ class Classifier:
         predictions = []
         for heads in self.predict_documents(documents, explain=explain):
             labels = {head: value.code for head, value in heads.items()}
+            # Without a region every agency code counts as routable; the service
+            # re-decides per region in salur.model.routing.route_prediction.
             decision = decide(
-                {head: value.probability for head, value in heads.items()},
-                labels,
-                self.thresholds,
-                region_has_agency=region_agencies is None or labels["agency"] in region_agencies,
+                {head: value.probability for head, value in heads.items()}, labels, self.thresholds
             )
             predictions.append(Prediction(heads, decision, self.version))
         return predictions

@@ -157,6 +157,12 @@ def label_counts(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
     }
 
 
+def split_frames(frame: pd.DataFrame, config: TrainConfig) -> dict[str, pd.DataFrame]:
+    """The train, calibration and test rows of the configured random split, in that order."""
+    split = random_split(frame, config.test_share, config.calibration_share)
+    return {part: frame[split == part] for part in ("train", "calibration", "test")}
+
+
 def merge_corrections(frame: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
     """Add reviewed rows; where one repeats a text already present, the admin's labels win."""
     if corrections.empty:
@@ -181,18 +187,10 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
         corrections = load_corrections(config.data_dir / "corrections")
         progress(f"adding {len(corrections)} reviewed corrections")
         frame = merge_corrections(frame, corrections)
-    split = random_split(frame, config.test_share, config.calibration_share)
-    progress(
-        f"{len(frame)} documents: " + ", ".join(f"{k} {v}" for k, v in split.value_counts().items())
-    )
+    parts = split_frames(frame, config)
+    progress(f"{len(frame)} documents: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
 
-    pipeline, thresholds, metrics = fit_and_measure(
-        frame[split == "train"],
-        frame[split == "calibration"],
-        frame[split == "test"],
-        config,
-        progress,
-    )
+    pipeline, thresholds, metrics = fit_and_measure(*parts.values(), config, progress)
 
     if config.refit_on_all:
         progress("refitting on all rows")
@@ -258,15 +256,8 @@ def evaluate_recipe(
     without a history of its own.
     """
     frame = load_labelled(config.data_dir, config.sources)
-    split = random_split(frame, config.test_share, config.calibration_share)
     progress("random split")
-    _, _, random_metrics = fit_and_measure(
-        frame[split == "train"],
-        frame[split == "calibration"],
-        frame[split == "test"],
-        config,
-        progress,
-    )
+    _, _, random_metrics = fit_and_measure(*split_frames(frame, config).values(), config, progress)
     progress(f"cross-region: train without {holdout_region}, test on {holdout_region}")
     others = frame[frame["source"] != holdout_region]
     inner = random_split(others, 0.0, config.calibration_share)
@@ -322,9 +313,7 @@ def evaluate_saved(
     if held_out is not None:
         test = load_corrections_file(held_out)
     else:
-        frame = load_labelled(config.data_dir, config.sources)
-        split = random_split(frame, config.test_share, config.calibration_share)
-        test = frame[split == "test"]
+        test = split_frames(load_labelled(config.data_dir, config.sources), config)["test"]
     predicted = predictions_frame(classifier, test)
     metrics = {
         head: head_metrics(test, predicted, head, classifier.thresholds.get(head, 1.0))
