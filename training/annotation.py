@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import yaml
 
 
 def load_sampling_terms(path: Path) -> list[str]:
@@ -38,3 +40,35 @@ def draw_urgency_sample(
         picked.append(pd.concat([enriched, randoms]))
     sample = pd.concat(picked)
     return sample.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def draw_stratified_sample(
+    frame: pd.DataFrame, plan: dict[str, Any], already_labelled: set[str]
+) -> pd.DataFrame:
+    """Rows to read next, drawn stratum by stratum from a plan (``round3_strata.yaml``).
+
+    A stratum with ``terms`` draws from rows mentioning one of them; one without
+    draws from all rows. Rows are never drawn twice, nor drawn again once
+    labelled. The ``stratum`` column says why each row was picked.
+    """
+    seed = int(plan.get("seed", 0))
+    pool = frame
+    if plan.get("exclude_already_labelled", True):
+        pool = pool[~pool["uid"].isin(already_labelled)]
+    lowered = pool["text"].str.lower()
+    picked = []
+    for name, stratum in plan["strata"].items():
+        candidates = pool
+        terms = stratum.get("terms")
+        if terms:
+            pattern = re.compile("|".join(re.escape(term) for term in terms))
+            candidates = pool[lowered.loc[pool.index].str.contains(pattern)]
+        drawn = candidates.sample(n=min(int(stratum["size"]), len(candidates)), random_state=seed)
+        picked.append(drawn.assign(stratum=name))
+        pool = pool.drop(drawn.index)
+    sample = pd.concat(picked)
+    return sample.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def load_plan(path: Path) -> dict[str, Any]:
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
