@@ -27,8 +27,8 @@ Trained {meta["trained_at"]} on {meta["data_rows"]} deduplicated complaints
 Reads an Indonesian public-service complaint (title + text) and predicts the
 responsible OPD kind (`agency`), the complaint `category`, the `urgency` and the
 SP4N-LAPOR! `report_type`, each with a calibrated probability. A complaint is
-auto-routed only when the agency probability reaches the threshold chosen on a
-held-out calibration split for a target precision of
+auto-routed only when the agency probability reaches the threshold chosen on
+out-of-fold predictions of the training rows for a target precision of
 {meta["target_precision"].get("agency", 0.95):.2f}; otherwise it goes to admin review.
 
 ## Data

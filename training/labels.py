@@ -15,6 +15,10 @@ import yaml
 from salur.model.pipeline import HEADS
 from salur.model.taxonomy import Taxonomy
 
+# In a table listed later in the manifest, this code takes away a code an
+# earlier table gave: the raw label says the row's label is not trustworthy.
+CLEARS_CODE = "-"
+
 
 @dataclass(frozen=True)
 class MappingRule:
@@ -45,7 +49,7 @@ def validate_mappings(mappings_dir: Path, taxonomy: Taxonomy) -> list[str]:
         duplicated = table["raw"].str.strip().duplicated()
         problems += [f"{rule.file}: raw label {r!r} listed twice" for r in table["raw"][duplicated]]
         for code in table["code"].str.strip():
-            if code and code not in valid[rule.head]:
+            if code and code != CLEARS_CODE and code not in valid[rule.head]:
                 problems.append(f"{rule.file}: {code!r} is not a {rule.head} code")
     return problems
 
@@ -60,7 +64,7 @@ def apply_mappings(frame: pd.DataFrame, mappings_dir: Path) -> pd.DataFrame:
         rows = labelled["source"] == rule.source
         codes = labelled.loc[rows, rule.field].str.strip().map(table).fillna("")
         has_code = codes != ""
-        labelled.loc[codes.index[has_code], rule.head] = codes[has_code]
+        labelled.loc[codes.index[has_code], rule.head] = codes[has_code].replace(CLEARS_CODE, "")
     return labelled
 
 

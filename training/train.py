@@ -10,6 +10,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 from salur.model.artifact import save_model
@@ -23,6 +24,7 @@ from salur.training.dataset import (
     load_corrections_file,
     load_labelled,
     random_split,
+    stable_fraction,
 )
 from salur.training.evaluate import head_metrics
 from salur.training.sources import dedup_key
@@ -36,7 +38,7 @@ class TrainConfig:
     models_dir: Path
     version_prefix: str = "salur"
     test_share: float = 0.2
-    calibration_share: float = 0.15
+    threshold_folds: int = 3
     target_precision: dict[str, float] = field(
         default_factory=lambda: {
             "agency": 0.95,
@@ -101,25 +103,53 @@ def fit_pipeline(
 
 
 def fit_and_measure(
-    train_frame: pd.DataFrame,
-    calibration_frame: pd.DataFrame,
+    fit_frame: pd.DataFrame,
     test_frame: pd.DataFrame,
     config: TrainConfig,
     progress: Progress = print,
 ) -> tuple[Any, dict[str, float], dict[str, Any]]:
-    """Fit on one frame, choose thresholds on another, measure on a third."""
-    heads = trainable_heads(train_frame)
-    progress(f"fitting heads {', '.join(heads)} on {len(train_frame)} documents")
-    pipeline = fit_pipeline(train_frame, config.pipeline, heads)
-    classifier = Classifier(pipeline, {"version": "holdout"})
-    progress(f"choosing thresholds on {len(calibration_frame)} documents")
+    """Fit on one frame, choose thresholds on its out-of-fold predictions, measure on another.
+
+    Thresholds are chosen on predictions that each come from a model which did
+    not see the row (``threshold_folds`` folds of ``fit_frame``), so every
+    labelled row both trains the final model and informs its thresholds,
+    instead of setting aside a calibration split that trains nothing.
+    """
+    heads = trainable_heads(fit_frame)
     thresholds = choose_thresholds(
-        calibration_frame, predictions_frame(classifier, calibration_frame), config, heads
+        fit_frame, out_of_fold_predictions(fit_frame, config, heads, progress), config, heads
     )
+    progress(f"fitting heads {', '.join(heads)} on {len(fit_frame)} documents")
+    pipeline = fit_pipeline(fit_frame, config.pipeline, heads)
     progress(f"measuring on {len(test_frame)} held-out documents")
-    predicted = predictions_frame(classifier, test_frame)
+    predicted = predictions_frame(Classifier(pipeline, {"version": "holdout"}), test_frame)
     metrics = {head: head_metrics(test_frame, predicted, head, thresholds[head]) for head in heads}
     return pipeline, thresholds, metrics
+
+
+def threshold_fold(frame: pd.DataFrame, folds: int) -> np.ndarray:
+    """A fold number per row, from the text hash (the same on every run and machine)."""
+    # Salted so that fold membership is independent of the train/test hash split.
+    fraction = stable_fraction("threshold-fold|" + dedup_key(frame["title"], frame["text"]))
+    return np.minimum((fraction * folds).astype(int), folds - 1)
+
+
+def out_of_fold_predictions(
+    frame: pd.DataFrame, config: TrainConfig, heads: tuple[str, ...], progress: Progress = print
+) -> pd.DataFrame:
+    """Every row predicted by a model fitted on the other folds (for choosing thresholds)."""
+    fold = threshold_fold(frame, config.threshold_folds)
+    parts = []
+    for number in range(config.threshold_folds):
+        held = fold == number
+        progress(
+            f"threshold fold {number + 1}/{config.threshold_folds}: "
+            f"fitting on {int((~held).sum())} documents"
+        )
+        fitted_heads = tuple(h for h in heads if h in trainable_heads(frame[~held]))
+        pipeline = fit_pipeline(frame[~held], config.pipeline, fitted_heads)
+        parts.append(predictions_frame(Classifier(pipeline, {"version": "fold"}), frame[held]))
+    return pd.concat(parts).reindex(frame.index)
 
 
 def predictions_frame(classifier: Classifier, frame: pd.DataFrame) -> pd.DataFrame:
@@ -140,7 +170,7 @@ def choose_thresholds(
 ) -> dict[str, float]:
     thresholds = {}
     for head in heads:
-        labelled = frame[head] != ""
+        labelled = (frame[head] != "") & predicted[f"{head}_pred"].notna()
         thresholds[head] = choose_threshold(
             predicted.loc[labelled, f"{head}_confidence"].to_numpy(),
             (predicted.loc[labelled, f"{head}_pred"] == frame.loc[labelled, head]).to_numpy(),
@@ -158,9 +188,9 @@ def label_counts(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
 
 
 def split_frames(frame: pd.DataFrame, config: TrainConfig) -> dict[str, pd.DataFrame]:
-    """The train, calibration and test rows of the configured random split, in that order."""
-    split = random_split(frame, config.test_share, config.calibration_share)
-    return {part: frame[split == part] for part in ("train", "calibration", "test")}
+    """The train and test rows of the configured random split, in that order."""
+    split = random_split(frame, config.test_share, 0.0)
+    return {part: frame[split == part] for part in ("train", "test")}
 
 
 def merge_corrections(frame: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
@@ -175,7 +205,7 @@ def merge_corrections(frame: pd.DataFrame, corrections: pd.DataFrame) -> pd.Data
 
 
 def train(config: TrainConfig, progress: Progress = print) -> Path:
-    """Fit on train, pick thresholds on calibration, measure on test, save.
+    """Fit on train, pick thresholds out of fold, measure on test, save.
 
     With ``refit_on_all`` the saved pipeline is refitted on every row with the
     thresholds kept; its metrics are those of the held-out run of the same
@@ -218,7 +248,7 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
         "split": {
             "method": "sha256 of folded title+text",
             "test_share": config.test_share,
-            "calibration_share": config.calibration_share,
+            "thresholds": f"out-of-fold predictions, {config.threshold_folds} folds of the train rows",
         },
         "sources": config.sources or "all",
         "with_corrections": config.with_corrections,
@@ -259,11 +289,8 @@ def evaluate_recipe(
     progress("random split")
     _, _, random_metrics = fit_and_measure(*split_frames(frame, config).values(), config, progress)
     progress(f"cross-region: train without {holdout_region}, test on {holdout_region}")
-    others = frame[frame["source"] != holdout_region]
-    inner = random_split(others, 0.0, config.calibration_share)
     _, _, region_metrics = fit_and_measure(
-        others[inner == "train"],
-        others[inner == "calibration"],
+        frame[frame["source"] != holdout_region],
         frame[frame["source"] == holdout_region],
         config,
         progress,

@@ -67,3 +67,18 @@ def test_urgency_gold_is_complete_and_valid():
     assert set(gold["source"]) == {"surabaya", "bandung", "jateng", "purbalingga"}
     uids = set(load_all(DATASETS / "raw")["uid"])
     assert set(gold["uid"]) <= uids
+
+
+def test_catch_all_kewilayahan_topic_takes_away_agency_and_category():
+    frame = pd.DataFrame(
+        {
+            "source": ["surabaya", "surabaya"],
+            "raw_agency": ["Kelurahan Ploso", "Kelurahan Ploso"],
+            "raw_topic": ["Permasalahan Kewilayahan Kelurahan", "Perangkat RT/RW"],
+            "raw_category": ["", ""],
+            "raw_report_type": ["", ""],
+        }
+    )
+    labelled = apply_mappings(frame, DATASETS / "mappings")
+    assert labelled["agency"].tolist() == ["", "kewilayahan"]
+    assert labelled["category"].tolist() == ["", "kewilayahan"]
