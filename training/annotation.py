@@ -21,6 +21,12 @@ def load_sampling_terms(path: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
+def mentions_any(texts: pd.Series, terms: list[str]) -> pd.Series:
+    """Whether each text (case-folded) contains at least one of the terms."""
+    pattern = re.compile("|".join(re.escape(term) for term in terms))
+    return texts.str.lower().str.contains(pattern)
+
+
 def draw_urgency_sample(
     frame: pd.DataFrame,
     per_source: dict[str, int],
@@ -28,11 +34,10 @@ def draw_urgency_sample(
     enriched_share: float = 0.4,
     seed: int = 20261124,
 ) -> pd.DataFrame:
-    pattern = re.compile("|".join(re.escape(term) for term in terms))
     picked = []
     for source, size in per_source.items():
         pool = frame[frame["source"] == source]
-        mentions = pool["text"].str.lower().str.contains(pattern)
+        mentions = mentions_any(pool["text"], terms)
         n_enriched = min(int(size * enriched_share), int(mentions.sum()))
         enriched = pool[mentions].sample(n=n_enriched, random_state=seed)
         rest = pool.drop(enriched.index)
@@ -55,14 +60,12 @@ def draw_stratified_sample(
     pool = frame
     if plan.get("exclude_already_labelled", True):
         pool = pool[~pool["uid"].isin(already_labelled)]
-    lowered = pool["text"].str.lower()
     picked = []
     for name, stratum in plan["strata"].items():
         candidates = pool
         terms = stratum.get("terms")
         if terms:
-            pattern = re.compile("|".join(re.escape(term) for term in terms))
-            candidates = pool[lowered.loc[pool.index].str.contains(pattern)]
+            candidates = pool[mentions_any(pool["text"], terms)]
         drawn = candidates.sample(n=min(int(stratum["size"]), len(candidates)), random_state=seed)
         picked.append(drawn.assign(stratum=name))
         pool = pool.drop(drawn.index)

@@ -89,15 +89,10 @@ def stable_fraction(keys: pd.Series) -> np.ndarray:
     )
 
 
-def random_split(frame: pd.DataFrame, test_share: float, calibration_share: float) -> pd.Series:
-    """'train' / 'calibration' / 'test' per row, from the text hash."""
+def random_split(frame: pd.DataFrame, test_share: float) -> pd.Series:
+    """'train' / 'test' per row, from the text hash."""
     fraction = stable_fraction(dedup_key(frame["title"], frame["text"]))
-    split = np.where(
-        fraction < test_share,
-        "test",
-        np.where(fraction < test_share + calibration_share, "calibration", "train"),
-    )
-    return pd.Series(split, index=frame.index)
+    return pd.Series(np.where(fraction < test_share, "test", "train"), index=frame.index)
 
 
 def label_matrix(frame: pd.DataFrame, heads: tuple[str, ...] = HEADS) -> np.ndarray:

@@ -189,7 +189,7 @@ def label_counts(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
 
 def split_frames(frame: pd.DataFrame, config: TrainConfig) -> dict[str, pd.DataFrame]:
     """The train and test rows of the configured random split, in that order."""
-    split = random_split(frame, config.test_share, 0.0)
+    split = random_split(frame, config.test_share)
     return {part: frame[split == part] for part in ("train", "test")}
 
 

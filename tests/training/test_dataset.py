@@ -16,8 +16,8 @@ def test_loading_deduplicates_texts():
 
 def test_split_is_stable_and_disjoint():
     frame = load_all(DATASETS / "raw", ["bandung", "purbalingga"])
-    first = random_split(frame, 0.2, 0.15)
-    again = random_split(frame.sample(frac=1.0, random_state=3), 0.2, 0.15)
+    first = random_split(frame, 0.2)
+    again = random_split(frame.sample(frac=1.0, random_state=3), 0.2)
     assert (first == again.reindex(first.index)).all()
     keys = dedup_key(frame["title"], frame["text"])
     assert not set(keys[first == "test"]) & set(keys[first != "test"])
