@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 
@@ -16,6 +17,7 @@ def choose_threshold(
     correct: Sequence[bool] | np.ndarray,
     target_precision: float,
     min_support: int = 30,
+    confidence_level: float | None = None,
 ) -> float:
     """Lowest confidence threshold whose auto-routed predictions reach the target.
 
@@ -24,6 +26,13 @@ def choose_threshold(
     least ``min_support`` predictions reaching ``target_precision`` wins.
     Returns 1.0 (route nothing automatically) when no cut-off qualifies, so an
     unmeasurable head always falls back to human review.
+
+    With ``confidence_level`` (e.g. 0.95) a cut-off qualifies only when the
+    one-sided Wilson lower bound of its precision reaches the target. A
+    threshold set where the measured precision just touches the target misses
+    it on new complaints about half of the time; the bound asks the measured
+    precision to clear the target by its own sampling error, which shrinks as
+    more predictions are measured.
     """
     conf = np.asarray(confidences, dtype=float)
     hits = np.asarray(correct, dtype=bool)
@@ -33,14 +42,30 @@ def choose_threshold(
         return 1.0
     order = np.argsort(-conf, kind="stable")
     conf, hits = conf[order], hits[order]
-    precision = np.cumsum(hits) / np.arange(1, conf.size + 1)
+    support = np.arange(1, conf.size + 1)
+    precision = np.cumsum(hits) / support
+    if confidence_level is not None:
+        precision = wilson_lower_bound(precision, support, confidence_level)
     # A cut-off must include every prediction tied at its confidence.
     last_of_tie = np.r_[conf[1:] != conf[:-1], True]
-    support = np.arange(1, conf.size + 1)
     ok = last_of_tie & (support >= min_support) & (precision >= target_precision)
     if not ok.any():
         return 1.0
     return float(conf[np.flatnonzero(ok).max()])
+
+
+def wilson_lower_bound(
+    proportion: np.ndarray, n: np.ndarray, confidence_level: float
+) -> np.ndarray:
+    """One-sided Wilson score lower bound of a proportion measured on ``n`` trials."""
+    if not 0.5 <= confidence_level < 1.0:
+        raise ValueError("confidence_level must be in [0.5, 1)")
+    z = NormalDist().inv_cdf(confidence_level)
+    p = np.asarray(proportion, dtype=float)
+    n = np.asarray(n, dtype=float)
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return np.asarray((centre - spread) / (1 + z * z / n))
 
 
 def coverage_precision_curve(

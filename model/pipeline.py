@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from salur.model.heads import MultiHeadClassifier
+from salur.model.taxonomy import load_taxonomy
 from salur.model.text import IndonesianNormalizer, SastrawiStemmer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -25,7 +26,13 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "C": {"default": 0.3},
     "min_class_count": 8,
     "calibration_folds": 3,
+    "ordinal_urgency": True,
 }
+
+
+def urgency_levels() -> tuple[str, ...]:
+    """Urgency codes from the least to the most urgent (the taxonomy lists them top down)."""
+    return tuple(reversed(list(load_taxonomy().urgency)))
 
 
 def build_pipeline(
@@ -63,6 +70,11 @@ def build_pipeline(
                     C=dict(p["C"]) if isinstance(p["C"], Mapping) else float(p["C"]),
                     min_class_count=int(p["min_class_count"]),
                     calibration_folds=int(p["calibration_folds"]),
+                    ordinal_heads=(
+                        {"urgency": urgency_levels()}
+                        if p["ordinal_urgency"] and "urgency" in heads
+                        else None
+                    ),
                 ),
             ),
         ]

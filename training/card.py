@@ -17,6 +17,11 @@ def model_card(meta: dict[str, Any]) -> str:
             f"{meta['thresholds'][head]:.2f} | {m['auto_route']['coverage']:.1%} | "
             f"{m['auto_route']['precision']:.3f} |"
         )
+    urgency_form = (
+        "ordinal: calibrated classifiers for rendah < sedang < tinggi < darurat cut by cut"
+        if meta["pipeline_params"].get("ordinal_urgency", True)
+        else "one-vs-rest"
+    )
     dropped = {h: c for h, c in meta["dropped_classes"].items() if c}
     return f"""# Model card: {meta["version"]}
 
@@ -29,7 +34,8 @@ responsible OPD kind (`agency`), the complaint `category`, the `urgency` and the
 SP4N-LAPOR! `report_type`, each with a calibrated probability. A complaint is
 auto-routed only when the agency probability reaches the threshold chosen on
 out-of-fold predictions of the training rows for a target precision of
-{meta["target_precision"].get("agency", 0.95):.2f}; otherwise it goes to admin review.
+{meta["target_precision"].get("agency", 0.95):.2f} ({meta["split"].get("threshold_rule", "")});
+otherwise it goes to admin review. The urgency head is {urgency_form}.
 
 ## Data
 Kota Surabaya Media Center 2023, Kab. Bandung SP4N-LAPOR! 2021–2023, LaporGub

@@ -48,6 +48,9 @@ class TrainConfig:
         }
     )
     min_threshold_support: int = 30
+    # Thresholds must reach the target precision with this one-sided confidence
+    # (Wilson bound on the out-of-fold predictions), not merely touch it.
+    threshold_confidence: float | None = 0.95
     pipeline: dict[str, Any] = field(default_factory=dict)
     sources: list[str] | None = None
     refit_on_all: bool = True
@@ -176,6 +179,7 @@ def choose_thresholds(
             (predicted.loc[labelled, f"{head}_pred"] == frame.loc[labelled, head]).to_numpy(),
             target_precision=config.target_precision.get(head, 0.95),
             min_support=config.min_threshold_support,
+            confidence_level=config.threshold_confidence,
         )
     return thresholds
 
@@ -249,6 +253,14 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
             "method": "sha256 of folded title+text",
             "test_share": config.test_share,
             "thresholds": f"out-of-fold predictions, {config.threshold_folds} folds of the train rows",
+            "threshold_rule": (
+                "lowest confidence whose auto-routed precision reaches the target"
+                + (
+                    f" at one-sided {config.threshold_confidence:.0%} confidence (Wilson bound)"
+                    if config.threshold_confidence
+                    else ""
+                )
+            ),
         },
         "sources": config.sources or "all",
         "with_corrections": config.with_corrections,

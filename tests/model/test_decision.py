@@ -6,6 +6,7 @@ from salur.model.decision import (
     choose_threshold,
     coverage_precision_curve,
     decide,
+    wilson_lower_bound,
 )
 
 
@@ -38,6 +39,33 @@ def test_threshold_includes_ties():
     correct = [True, True, False, True]
     assert choose_threshold(conf, correct, 0.7, min_support=1) == 0.8
     assert choose_threshold(conf, correct, 0.9, min_support=1) == 1.0
+
+
+def test_wilson_lower_bound_matches_known_values():
+    # 95 of 100 at one-sided 95% (z = 1.645), worked by hand:
+    # (0.95 + z²/200 - z·sqrt(0.95·0.05/100 + z²/40000)) / (1 + z²/100) = 0.9008
+    bound = wilson_lower_bound(np.array([0.95]), np.array([100]), 0.95)
+    assert bound[0] == pytest.approx(0.9008, abs=5e-4)
+    # The bound tightens towards the proportion as n grows, and never exceeds it.
+    wide, narrow = wilson_lower_bound(np.array([0.9, 0.9]), np.array([50, 50_000]), 0.95)
+    assert wide < narrow < 0.9
+    with pytest.raises(ValueError):
+        wilson_lower_bound(np.array([0.9]), np.array([10]), 1.0)
+
+
+def test_threshold_with_confidence_level_is_stricter_and_holds_out_of_sample():
+    rng = np.random.default_rng(1)
+
+    def sample(n):
+        conf = rng.uniform(0.3, 1, n)
+        return conf, rng.uniform(0, 1, n) < conf
+
+    conf, correct = sample(3000)
+    point = choose_threshold(conf, correct, 0.9, min_support=30)
+    bounded = choose_threshold(conf, correct, 0.9, min_support=30, confidence_level=0.95)
+    assert bounded > point
+    fresh_conf, fresh_correct = sample(20_000)
+    assert fresh_correct[fresh_conf >= bounded].mean() >= 0.9
 
 
 def test_threshold_rejects_mismatched_lengths():

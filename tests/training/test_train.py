@@ -1,0 +1,73 @@
+from dataclasses import replace
+from pathlib import Path
+
+from salur.model.heads import CumulativeOrdinalClassifier
+from salur.training.card import model_card
+from salur.training.train import (
+    TrainConfig,
+    choose_thresholds,
+    out_of_fold_predictions,
+    trainable_heads,
+)
+
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "training" / "configs" / "default.yaml"
+
+
+def small_config(small_params, tmp_path, **changes):
+    config = TrainConfig(
+        data_dir=tmp_path, models_dir=tmp_path, threshold_folds=2, pipeline=small_params
+    )
+    return replace(config, **changes)
+
+
+def test_default_recipe_bounds_thresholds_and_orders_urgency():
+    config = TrainConfig.from_file(DEFAULT_CONFIG)
+    assert config.threshold_confidence == 0.95
+    assert config.pipeline["ordinal_urgency"] is True
+
+
+def test_confidence_bound_never_lowers_a_threshold(small_frame, small_params, tmp_path):
+    config = small_config(small_params, tmp_path, min_threshold_support=10)
+    heads = trainable_heads(small_frame)
+    predicted = out_of_fold_predictions(small_frame, config, heads, progress=lambda _: None)
+    bounded = choose_thresholds(small_frame, predicted, config, heads)
+    point = choose_thresholds(
+        small_frame, predicted, replace(config, threshold_confidence=None), heads
+    )
+    assert set(bounded) == set(heads)
+    assert all(bounded[head] >= point[head] for head in heads)
+    assert any(bounded[head] > point[head] for head in heads)
+
+
+def test_urgency_head_is_ordinal(fitted_small):
+    estimator = fitted_small.named_steps["classify"].estimators_["urgency"]
+    assert isinstance(estimator, CumulativeOrdinalClassifier)
+    assert list(estimator.levels_) == ["rendah", "sedang", "tinggi", "darurat"]
+
+
+def test_model_card_states_the_threshold_rule_and_urgency_form():
+    head_metrics = {
+        "support": 10,
+        "accuracy": 0.8,
+        "macro_f1": 0.7,
+        "auto_route": {"coverage": 0.6, "precision": 0.95},
+    }
+    meta = {
+        "version": "salur-test",
+        "trained_at": "2026-11-24T00:00:00+00:00",
+        "trained_on": "all",
+        "data_rows": 10,
+        "data_hash": "0" * 64,
+        "heads": ["agency", "urgency"],
+        "metrics": {"agency": head_metrics, "urgency": head_metrics},
+        "thresholds": {"agency": 0.77, "urgency": 0.69},
+        "target_precision": {"agency": 0.95},
+        "split": {"threshold_rule": "at one-sided 95% confidence (Wilson bound)"},
+        "pipeline_params": {},
+        "label_counts": {"urgency": {"sedang": 10}},
+        "dropped_classes": {"agency": [], "urgency": []},
+    }
+    card = model_card(meta)
+    assert "Wilson bound" in card
+    assert "ordinal" in card
+    assert "one-vs-rest" in model_card({**meta, "pipeline_params": {"ordinal_urgency": False}})
