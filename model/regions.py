@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from salur.model.pipeline import HEADS
 from salur.model.taxonomy import Taxonomy
 
 
@@ -26,6 +27,9 @@ class Region:
     opds: dict[str, str]
     category_overrides: dict[str, str] = field(default_factory=dict)
     kemendagri_code: str = ""
+    # Per-head thresholds that replace the model's for this region only, e.g.
+    # a stricter agency threshold while a new region has no history in training.
+    thresholds: dict[str, float] = field(default_factory=dict)
 
     def opd_name(self, agency: str) -> str | None:
         return self.opds.get(agency)
@@ -65,15 +69,25 @@ def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") 
         name = str(data["name"])
         opds = {str(k): str(v) for k, v in (data.get("opds") or {}).items()}
         overrides = {str(k): str(v) for k, v in (data.get("category_overrides") or {}).items()}
-    except (KeyError, AttributeError, TypeError) as error:
-        raise RegionError(f"{where}: needs code, name and an opds mapping ({error})") from error
+        thresholds = {str(k): float(v) for k, v in (data.get("thresholds") or {}).items()}
+    except (KeyError, AttributeError, TypeError, ValueError) as error:
+        raise RegionError(
+            f"{where}: needs code, name and an opds mapping; thresholds must be numbers ({error})"
+        ) from error
+    unknown_heads = sorted(set(thresholds) - set(HEADS))
+    out_of_range = sorted(head for head, value in thresholds.items() if not 0.0 <= value <= 1.0)
+    if unknown_heads or out_of_range:
+        raise RegionError(
+            f"{where}: thresholds for unknown heads {unknown_heads} "
+            f"or outside [0, 1] {out_of_range}"
+        )
     unknown_agencies = sorted((set(opds) | set(overrides.values())) - set(taxonomy.agencies))
     unknown_categories = sorted(set(overrides) - set(taxonomy.categories))
     if unknown_agencies or unknown_categories:
         raise RegionError(
             f"{where}: unknown agency codes {unknown_agencies} / category codes {unknown_categories}"
         )
-    return Region(code, name, opds, overrides, str(data.get("kemendagri_code", "")))
+    return Region(code, name, opds, overrides, str(data.get("kemendagri_code", "")), thresholds)
 
 
 def load_regions(directory: Path, taxonomy: Taxonomy) -> dict[str, Region]:

@@ -17,6 +17,8 @@ class RoutedPrediction:
     routing: Routing
     decision: Decision
     deadline_working_days: int | None
+    # The thresholds this decision was taken with (the region's own win).
+    thresholds: Mapping[str, float]
 
 
 def route_prediction(
@@ -25,6 +27,7 @@ def route_prediction(
     thresholds: Mapping[str, float],
     taxonomy: Taxonomy,
 ) -> RoutedPrediction:
+    thresholds = {**thresholds, **region.thresholds}
     labels = {head: value.code for head, value in prediction.heads.items()}
     routing = route_agency(region, labels["agency"], labels.get("category", ""))
     confidences = {head: value.probability for head, value in prediction.heads.items()}
@@ -46,4 +49,5 @@ def route_prediction(
         routing=routing,
         decision=decision,
         deadline_working_days=report_type.deadline_working_days if report_type else None,
+        thresholds=thresholds,
     )

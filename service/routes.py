@@ -109,7 +109,7 @@ def to_response(
     runtime: Runtime,
 ) -> ClassifyResponse:
     heads = routed.prediction.heads
-    taxonomy, thresholds = runtime.taxonomy, runtime.thresholds
+    taxonomy, thresholds = runtime.taxonomy, dict(routed.thresholds)
     agency = _head("agency", heads["agency"], taxonomy, thresholds)
     if routed.routing.override:
         agency.update(

@@ -73,3 +73,35 @@ def test_route_prediction_uses_category_confidence_under_override():
         _prediction("pupr", 0.99, category_p=0.5), region, thresholds, load_taxonomy()
     )
     assert unsure.decision.needs_review
+
+
+def test_region_thresholds_win_over_the_models():
+    strict = Region("r", "R", {"pupr": "PU"}, thresholds={"agency": 0.95})
+    model_thresholds = {"agency": 0.5, "category": 0.4}
+    routed = route_prediction(_prediction("pupr", 0.9), strict, model_thresholds, load_taxonomy())
+    assert routed.decision.needs_review
+    assert routed.thresholds == {"agency": 0.95, "category": 0.4}
+    plain = route_prediction(
+        _prediction("pupr", 0.9),
+        Region("r", "R", {"pupr": "PU"}),
+        model_thresholds,
+        load_taxonomy(),
+    )
+    assert not plain.decision.needs_review
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "message"),
+    [
+        ({"agnecy": 0.9}, "unknown heads"),
+        ({"agency": 1.5}, "outside"),
+        ({"agency": "high"}, "must be numbers"),
+    ],
+)
+def test_region_thresholds_are_validated(thresholds, message):
+    data = {"code": "r", "name": "R", "opds": {"pupr": "PU"}, "thresholds": thresholds}
+    with pytest.raises(RegionError, match=message):
+        parse_region(data, load_taxonomy())
+    assert parse_region({**data, "thresholds": {"agency": 0.9}}, load_taxonomy()).thresholds == {
+        "agency": 0.9
+    }

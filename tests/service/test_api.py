@@ -266,3 +266,35 @@ def test_category_override_changes_agency(client, small_model_dir, tmp_path, aut
     assert body["agency"]["predicted_code"] == "pupr"
     assert body["agency"]["opd_name"] == "Dishub Test"
     assert category in body["agency"]["override"]
+
+
+def test_region_thresholds_replace_the_models_for_that_region(
+    client, small_model_dir, tmp_path, auth
+):
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    regions = tmp_path / "regions"
+    shutil.copytree(Settings().regions_dir, regions)
+    opds = "{pupr: PU Baru, sosial: Dinsos Baru, lingkungan_hidup: DLH Baru, dukcapil: Dukcapil}"
+    (regions / "new-region.yaml").write_text(
+        f"code: new-region\nname: New\nopds: {opds}\nthresholds: {{agency: 1.0, category: 0.0}}\n"
+    )
+    (regions / "open-region.yaml").write_text(
+        f"code: open-region\nname: Open\nopds: {opds}\nthresholds: {{agency: 0.0}}\n"
+    )
+    settings = Settings(model_dir=small_model_dir, regions_dir=regions, api_keys=["test-key-123"])
+    with TestClient(create_app(settings)) as other:
+        strict = other.post(
+            "/v1/classify", json={"text": TEXT, "region": "new-region"}, headers=auth
+        ).json()
+        open_ = other.post(
+            "/v1/classify", json={"text": TEXT, "region": "open-region"}, headers=auth
+        ).json()
+    assert strict["decision"]["outcome"] == "needs_review"
+    assert "below threshold 1.00" in strict["decision"]["reasons"][0]
+    assert strict["agency"]["confident"] is False
+    assert strict["category"]["confident"] is True
+    assert open_["decision"]["outcome"] == "auto_route"
+    assert open_["agency"]["confident"] is True
