@@ -162,6 +162,12 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         self.margin_heads = margin_heads
         self.ordinal_heads = ordinal_heads
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Model folders saved before ordinal heads existed lack the parameter;
+        # without it get_params (and so repr and clone) would fail on them.
+        state.setdefault("ordinal_heads", None)
+        super().__setstate__(state)
+
     def _head_C(self, head: str) -> float:
         if isinstance(self.C, dict):
             return float(self.C.get(head, self.C.get("default", 0.5)))

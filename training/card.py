@@ -22,6 +22,7 @@ def model_card(meta: dict[str, Any]) -> str:
         if meta["pipeline_params"].get("ordinal_urgency", True)
         else "one-vs-rest"
     )
+    urgency_sentence = f" The urgency head is {urgency_form}." if "urgency" in meta["heads"] else ""
     dropped = {h: c for h, c in meta["dropped_classes"].items() if c}
     return f"""# Model card: {meta["version"]}
 
@@ -35,7 +36,7 @@ SP4N-LAPOR! `report_type`, each with a calibrated probability. A complaint is
 auto-routed only when the agency probability reaches the threshold chosen on
 out-of-fold predictions of the training rows for a target precision of
 {meta["target_precision"].get("agency", 0.95):.2f} ({meta["split"].get("threshold_rule", "")});
-otherwise it goes to admin review. The urgency head is {urgency_form}.
+otherwise it goes to admin review.{urgency_sentence}
 
 ## Data
 Kota Surabaya Media Center 2023, Kab. Bandung SP4N-LAPOR! 2021–2023, LaporGub

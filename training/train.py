@@ -179,7 +179,7 @@ def choose_thresholds(
             (predicted.loc[labelled, f"{head}_pred"] == frame.loc[labelled, head]).to_numpy(),
             target_precision=config.target_precision.get(head, 0.95),
             min_support=config.min_threshold_support,
-            confidence_level=config.threshold_confidence,
+            confidence_level=config.threshold_confidence or None,
         )
     return thresholds
 

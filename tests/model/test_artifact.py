@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 from salur.model.artifact import ModelLoadError, load_model, save_model
 from salur.model.classifier import Classifier
-from salur.model.heads import MultiHeadClassifier
+from salur.model.heads import (
+    CumulativeOrdinalClassifier,
+    MultiHeadClassifier,
+    _sigmoid_calibrated,
+)
 from sklearn.base import clone
 
 
@@ -108,6 +112,18 @@ def test_fast_probabilities_match_sklearn(fitted_small, small_frame):
     features = fitted_small[:-1].transform(small_frame["document"].tolist()[:80])
     fast = classify.predict_proba(features)
     for head, estimator in classify.estimators_.items():
+        if isinstance(estimator, CumulativeOrdinalClassifier):
+            # Its predict_proba is our own arithmetic; what must match sklearn is each cut.
+            for cut in estimator.cuts_:
+                true_column = list(cut.classes_).index(True)
+                np.testing.assert_allclose(
+                    _sigmoid_calibrated(cut, features)[1][:, 0],
+                    cut.predict_proba(features)[:, true_column],
+                    rtol=1e-9,
+                    atol=1e-12,
+                )
+            continue
         np.testing.assert_allclose(
             fast[head], estimator.predict_proba(features), rtol=1e-9, atol=1e-12
         )
+    assert isinstance(classify.estimators_["urgency"], CumulativeOrdinalClassifier)

@@ -1,6 +1,10 @@
 import numpy as np
 import pytest
-from salur.model.heads import CumulativeOrdinalClassifier, MultiHeadClassifier
+from salur.model.heads import (
+    CumulativeOrdinalClassifier,
+    MultiHeadClassifier,
+    _sigmoid_calibrated,
+)
 from sklearn.base import clone
 
 LEVELS = ("rendah", "sedang", "tinggi", "darurat")
@@ -68,3 +72,34 @@ def test_multihead_uses_the_ordinal_form_for_ordinal_heads():
     assert head.coefficients("urgency").shape == (4, X.shape[1])
     assert (head.predict(X)[:, 0] == y).mean() > 0.7
     assert clone(head).get_params()["ordinal_heads"] == {"urgency": LEVELS}
+
+
+def test_ordinal_probabilities_are_differences_of_the_calibrated_cuts():
+    X, y = ordinal_sample()
+    model = CumulativeOrdinalClassifier(order=LEVELS, C=1.0).fit(X, y)
+    test_X, _ = ordinal_sample(50, seed=2)
+    at_least = []
+    for cut in model.cuts_:
+        fast = _sigmoid_calibrated(cut, test_X)[1][:, 0]
+        true_column = list(cut.classes_).index(True)
+        np.testing.assert_allclose(fast, cut.predict_proba(test_X)[:, true_column], atol=1e-12)
+        at_least.append(fast)
+    ge = np.minimum.accumulate(np.column_stack(at_least), axis=1)
+    ones, zeros = np.ones((len(test_X), 1)), np.zeros((len(test_X), 1))
+    by_level = np.hstack([ones, ge]) - np.hstack([ge, zeros])
+    expected = np.column_stack([by_level[:, LEVELS.index(c)] for c in model.classes_])
+    np.testing.assert_allclose(model.predict_proba(test_X), expected, atol=1e-12)
+
+
+def test_models_pickled_before_ordinal_heads_still_describe_themselves():
+    import pickle
+
+    X, y = ordinal_sample(120)
+    head = MultiHeadClassifier(heads=("urgency",), min_class_count=3).fit(X, y.reshape(-1, 1))
+    del head.__dict__["ordinal_heads"]  # as in a folder saved by an older version
+    restored = pickle.loads(pickle.dumps(head))
+    assert restored.get_params()["ordinal_heads"] is None
+    assert "MultiHeadClassifier" in repr(restored)
+    np.testing.assert_allclose(
+        restored.predict_proba(X)["urgency"], head.predict_proba(X)["urgency"]
+    )

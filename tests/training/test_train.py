@@ -35,8 +35,10 @@ def test_confidence_bound_never_lowers_a_threshold(small_frame, small_params, tm
         small_frame, predicted, replace(config, threshold_confidence=None), heads
     )
     assert set(bounded) == set(heads)
-    assert all(bounded[head] >= point[head] for head in heads)
+    # The bound sits below the measured precision, so it can only raise a threshold.
     assert any(bounded[head] > point[head] for head in heads)
+    off = choose_thresholds(small_frame, predicted, replace(config, threshold_confidence=0), heads)
+    assert off == point
 
 
 def test_urgency_head_is_ordinal(fitted_small):
@@ -68,6 +70,9 @@ def test_model_card_states_the_threshold_rule_and_urgency_form():
         "dropped_classes": {"agency": [], "urgency": []},
     }
     card = model_card(meta)
-    assert "Wilson bound" in card
-    assert "ordinal" in card
-    assert "one-vs-rest" in model_card({**meta, "pipeline_params": {"ordinal_urgency": False}})
+    assert meta["split"]["threshold_rule"] in card
+    assert "urgency head is ordinal" in card
+    flat = model_card({**meta, "pipeline_params": {"ordinal_urgency": False}})
+    assert "urgency head is one-vs-rest" in flat and "ordinal" not in flat
+    no_urgency = model_card({**meta, "heads": ["agency"]})
+    assert "urgency head" not in no_urgency
