@@ -153,7 +153,13 @@ def classify(
     model: Annotated[Path | None, typer.Option(help="Model version folder.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per prediction batch.")] = 512,
 ) -> None:
-    """Classify every row of a CSV; keeps all input columns and adds predictions."""
+    """Classify every row of a CSV; keeps all input columns and adds predictions.
+
+    The input may be separated by commas, semicolons (Excel in an Indonesian
+    locale) or tabs, with or without a UTF-8 byte-order mark; the output is a
+    comma-separated UTF-8 CSV. Rows without a readable word get empty labels
+    and needs_review=True.
+    """
     from salur.training.batch import InputError, classify_csv
 
     try:

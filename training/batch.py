@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from salur.model.artifact import ModelLoadError
 from salur.model.classifier import Classifier
+from salur.model.text import readable_word_count
 
 OUTPUT_COLUMNS = [
     "agency",
@@ -28,13 +29,34 @@ class InputError(ValueError):
     """The input cannot be classified as given; the message says why."""
 
 
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def detect_delimiter(path: Path) -> str:
+    """The separator of the header row: Excel in an Indonesian locale saves ';'.
+
+    Only the header is looked at, because complaint texts are full of commas.
+    """
+    with path.open("rb") as handle:
+        header = handle.readline().decode("utf-8-sig", errors="replace")
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] > 0 else ","
+
+
 def read_input(path: Path, text_column: str, title_column: str | None) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"input file {path} not found")
     if path.stat().st_size == 0:
         raise InputError(f"input file {path} is empty")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            sep=detect_delimiter(path),
+        )
     except UnicodeDecodeError as error:
         raise InputError(
             f"{path} is not valid UTF-8 (byte {error.start}); re-save it as UTF-8 CSV"
@@ -76,6 +98,12 @@ def classify_csv(
         raise InputError(f"model {classifier.version} has no head(s) {', '.join(missing_heads)}")
     texts = frame[text_column].tolist()
     titles = frame[title_column].tolist() if title_column else [None] * len(frame)
+    # A row without a readable word gets no labels (a guess from nothing would
+    # read like an answer) and goes to review, as the API refuses such text.
+    readable = [
+        readable_word_count(f"{title or ''} {text}") > 0
+        for title, text in zip(titles, texts, strict=True)
+    ]
     results: dict[str, list[object]] = {column: [] for column in OUTPUT_COLUMNS}
 
     from rich.progress import Progress
@@ -84,11 +112,14 @@ def classify_csv(
         task = progress.add_task("classifying", total=len(frame))
         for start in range(0, len(frame), batch_size):
             chunk = slice(start, start + batch_size)
-            for prediction in classifier.predict(texts[chunk], titles[chunk], explain=False):
+            predictions = classifier.predict(texts[chunk], titles[chunk], explain=False)
+            for prediction, has_words in zip(predictions, readable[chunk], strict=True):
                 for head in ("agency", "category", "urgency", "report_type"):
-                    results[head].append(prediction.label(head))
-                    results[f"{head}_confidence"].append(round(prediction.confidence(head), 4))
-                results["needs_review"].append(prediction.decision.needs_review)
+                    results[head].append(prediction.label(head) if has_words else "")
+                    results[f"{head}_confidence"].append(
+                        round(prediction.confidence(head), 4) if has_words else None
+                    )
+                results["needs_review"].append(prediction.decision.needs_review or not has_words)
             progress.advance(task, len(texts[chunk]))
     for column in OUTPUT_COLUMNS:
         frame[column] = results[column]

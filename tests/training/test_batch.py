@@ -107,3 +107,43 @@ def test_classify_missing_input_and_bad_model(tmp_path):
         and "metadata.json" in result.stderr
         and "Traceback" not in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "separator"),
+    [
+        (b'\xef\xbb\xbfid,text\n1,jalan rusak berlubang\n2,"ktp, kk belum jadi"\n', ","),
+        (b'id;text\n1;jalan rusak berlubang\n2;"ktp, kk belum jadi"\n', ";"),
+        (b"id\ttext\n1\tjalan rusak berlubang\n2\tktp, kk belum jadi\n", "\t"),
+    ],
+    ids=["utf8-bom-comma", "excel-semicolon", "tab"],
+)
+def test_classify_reads_common_spreadsheet_exports(model_dir, tmp_path, raw, separator):
+    source = tmp_path / "in.csv"
+    source.write_bytes(raw)
+    out = tmp_path / "out.csv"
+    result = run_cli(
+        "classify", "--input", str(source), "--output", str(out), "--model", str(model_dir)
+    )
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert list(frame["id"]) == ["1", "2"]
+    assert list(frame["text"]) == ["jalan rusak berlubang", "ktp, kk belum jadi"]
+    assert (frame["agency"] != "").all()
+
+
+def test_rows_without_words_get_no_labels_and_need_review(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"id": ["a", "b", "c"], "text": ["jalan rusak berlubang", "", "?!! 123"]}).to_csv(
+        source, index=False
+    )
+    out = tmp_path / "out.csv"
+    result = run_cli(
+        "classify", "--input", str(source), "--output", str(out), "--model", str(model_dir)
+    )
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert frame.loc[0, "agency"] != ""
+    assert list(frame.loc[1:, "agency"]) == ["", ""]
+    assert list(frame.loc[1:, "agency_confidence"]) == ["", ""]
+    assert list(frame.loc[1:, "needs_review"]) == ["True", "True"]
