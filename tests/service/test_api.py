@@ -243,55 +243,55 @@ def test_request_id_is_propagated_when_sane(client, auth):
     assert response.headers["X-Request-ID"] != "bad id with spaces"
 
 
-def test_category_override_changes_agency(client, small_model_dir, tmp_path, auth):
+def classify_in_regions(model_dir, tmp_path, extra_regions, requests):
+    """POST each (text, region) to a service whose regions are the shipped ones plus extras."""
     import shutil
 
     from fastapi.testclient import TestClient
 
+    regions = tmp_path / "regions"
+    shutil.copytree(Settings().regions_dir, regions)
+    for code, body in extra_regions.items():
+        (regions / f"{code}.yaml").write_text(f"code: {code}\nname: {code}\n{body}")
+    settings = Settings(model_dir=model_dir, regions_dir=regions, api_keys=["test-key-123"])
+    headers = {"X-API-Key": "test-key-123"}
+    with TestClient(create_app(settings)) as other:
+        return [
+            other.post(
+                "/v1/classify", json={"text": text, "region": region}, headers=headers
+            ).json()
+            for text, region in requests
+        ]
+
+
+def test_category_override_changes_agency(client, small_model_dir, tmp_path, auth):
     category = client.post("/v1/classify", json={"text": TEXT}, headers=auth).json()["category"][
         "code"
     ]
-    regions = tmp_path / "regions"
-    shutil.copytree(Settings().regions_dir, regions)
-    (regions / "test-region.yaml").write_text(
-        "code: test-region\nname: Test\nopds: {perhubungan: Dishub Test, pupr: PU Test}\n"
+    region = (
+        "opds: {perhubungan: Dishub Test, pupr: PU Test}\n"
         f"category_overrides: {{{category}: perhubungan}}\n"
     )
-    settings = Settings(model_dir=small_model_dir, regions_dir=regions, api_keys=["test-key-123"])
-    with TestClient(create_app(settings)) as other:
-        body = other.post(
-            "/v1/classify", json={"text": TEXT, "region": "test-region"}, headers=auth
-        ).json()
+    [body] = classify_in_regions(
+        small_model_dir, tmp_path, {"test-region": region}, [(TEXT, "test-region")]
+    )
     assert body["agency"]["code"] == "perhubungan"
     assert body["agency"]["predicted_code"] == "pupr"
     assert body["agency"]["opd_name"] == "Dishub Test"
     assert category in body["agency"]["override"]
 
 
-def test_region_thresholds_replace_the_models_for_that_region(
-    client, small_model_dir, tmp_path, auth
-):
-    import shutil
-
-    from fastapi.testclient import TestClient
-
-    regions = tmp_path / "regions"
-    shutil.copytree(Settings().regions_dir, regions)
-    opds = "{pupr: PU Baru, sosial: Dinsos Baru, lingkungan_hidup: DLH Baru, dukcapil: Dukcapil}"
-    (regions / "new-region.yaml").write_text(
-        f"code: new-region\nname: New\nopds: {opds}\nthresholds: {{agency: 1.0, category: 0.0}}\n"
+def test_region_thresholds_replace_the_models_for_that_region(small_model_dir, tmp_path):
+    opds = "opds: {pupr: PU Baru, sosial: Dinsos, lingkungan_hidup: DLH, dukcapil: Dukcapil}\n"
+    strict, open_ = classify_in_regions(
+        small_model_dir,
+        tmp_path,
+        {
+            "new-region": opds + "thresholds: {agency: 1.0, category: 0.0}\n",
+            "open-region": opds + "thresholds: {agency: 0.0}\n",
+        },
+        [(TEXT, "new-region"), (TEXT, "open-region")],
     )
-    (regions / "open-region.yaml").write_text(
-        f"code: open-region\nname: Open\nopds: {opds}\nthresholds: {{agency: 0.0}}\n"
-    )
-    settings = Settings(model_dir=small_model_dir, regions_dir=regions, api_keys=["test-key-123"])
-    with TestClient(create_app(settings)) as other:
-        strict = other.post(
-            "/v1/classify", json={"text": TEXT, "region": "new-region"}, headers=auth
-        ).json()
-        open_ = other.post(
-            "/v1/classify", json={"text": TEXT, "region": "open-region"}, headers=auth
-        ).json()
     assert strict["decision"]["outcome"] == "needs_review"
     assert "below threshold 1.00" in strict["decision"]["reasons"][0]
     assert strict["agency"]["confident"] is False
