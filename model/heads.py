@@ -114,21 +114,39 @@ class CumulativeOrdinalClassifier(ClassifierMixin, BaseEstimator):
         self.coef_ = (signs @ weights)[by_class]
         self.intercept_ = (signs @ intercepts)[by_class]
         self.class_rank_ = np.array(by_class)
+        # The cuts stacked, so that prediction takes one sparse product for all.
+        self.cut_coef_ = weights
+        self.cut_intercept_ = intercepts
+        calibrators = [cut.calibrated_classifiers_[0].calibrators[0] for cut in self.cuts_]
+        self.cut_a_ = np.array([c.a_ for c in calibrators])
+        self.cut_b_ = np.array([c.b_ for c in calibrators])
+        self.signs_ = signs[by_class]
         return self
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        return np.asarray(X @ self.coef_.T, dtype=np.float64) + self.intercept_
+    def margins_and_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Per-class decision scores and P(level), from one pass over ``X``.
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """P(level) from the calibrated P(at least level), kept non-increasing."""
-        at_least = np.column_stack([_sigmoid_calibrated(cut, X)[1][:, 0] for cut in self.cuts_])
+        P(at least level k) is each cut's sigmoid calibration (the arithmetic of
+        ``CalibratedClassifierCV.predict_proba``; a test checks they agree), and
+        P(level) the difference of consecutive ones.
+        """
+        cut_margins = np.asarray(X @ self.cut_coef_.T, dtype=np.float64) + self.cut_intercept_
+        scores = cut_margins @ self.signs_.T
+        at_least = expit(-(self.cut_a_ * cut_margins + self.cut_b_))
         # Independently calibrated cuts can cross; a running minimum keeps
         # P(at least k) non-increasing in k so no level gets a negative share.
         at_least = np.minimum.accumulate(at_least, axis=1)
         n = at_least.shape[0]
         bounds = np.hstack([np.ones((n, 1)), at_least, np.zeros((n, 1))])
         by_level = bounds[:, :-1] - bounds[:, 1:]
-        return np.asarray(by_level[:, self.class_rank_])
+        return scores, np.asarray(by_level[:, self.class_rank_])
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        return np.asarray(X @ self.coef_.T, dtype=np.float64) + self.intercept_
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """P(level) from the calibrated P(at least level), kept non-increasing."""
+        return self.margins_and_proba(X)[1]
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.classes_[np.argmax(self.decision_function(X), axis=1)])
@@ -220,7 +238,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         """Margins and calibrated probabilities of one head."""
         estimator = self.estimators_[head]
         if isinstance(estimator, CumulativeOrdinalClassifier):
-            return estimator.decision_function(X), estimator.predict_proba(X)
+            return estimator.margins_and_proba(X)
         scores, sigmoid = _sigmoid_calibrated(estimator, X)
         if scores.shape[1] == 1:
             proba = np.column_stack([1.0 - sigmoid[:, 0], sigmoid[:, 0]])

@@ -103,3 +103,11 @@ def test_models_pickled_before_ordinal_heads_still_describe_themselves():
     np.testing.assert_allclose(
         restored.predict_proba(X)["urgency"], head.predict_proba(X)["urgency"]
     )
+
+
+def test_one_pass_margins_match_the_per_class_decision_function():
+    X, y = ordinal_sample()
+    model = CumulativeOrdinalClassifier(order=LEVELS).fit(X, y)
+    scores, proba = model.margins_and_proba(X)
+    np.testing.assert_allclose(scores, model.decision_function(X), atol=1e-10)
+    np.testing.assert_allclose(proba, model.predict_proba(X))
