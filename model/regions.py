@@ -62,6 +62,14 @@ def route_agency(region: Region, agency: str, category: str) -> Routing:
     )
 
 
+def _threshold(value: Any) -> float:
+    # YAML reads "no"/"off" as False, which float() would quietly turn into 0.0:
+    # a threshold that auto-routes everything.
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is a yes/no value, not a number")
+    return float(value)
+
+
 def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") -> Region:
     where = source or str(data.get("code", "?"))
     try:
@@ -69,7 +77,7 @@ def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") 
         name = str(data["name"])
         opds = {str(k): str(v) for k, v in (data.get("opds") or {}).items()}
         overrides = {str(k): str(v) for k, v in (data.get("category_overrides") or {}).items()}
-        thresholds = {str(k): float(v) for k, v in (data.get("thresholds") or {}).items()}
+        thresholds = {str(k): _threshold(v) for k, v in (data.get("thresholds") or {}).items()}
     except (KeyError, AttributeError, TypeError, ValueError) as error:
         raise RegionError(
             f"{where}: needs code, name and an opds mapping; thresholds must be numbers ({error})"
@@ -93,7 +101,12 @@ def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") 
 def load_regions(directory: Path, taxonomy: Taxonomy) -> dict[str, Region]:
     regions = {}
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise RegionError(f"{path}: not a readable UTF-8 YAML file ({error})") from error
+        if data is not None and not isinstance(data, Mapping):
+            raise RegionError(f"{path}: must be a YAML mapping with code, name and opds")
         region = parse_region(data or {}, taxonomy, str(path))
         if region.code != path.stem:
             raise RegionError(f"{path}: code {region.code!r} must match the file name")

@@ -17,8 +17,10 @@ class RoutedPrediction:
     routing: Routing
     decision: Decision
     deadline_working_days: int | None
-    # The thresholds this decision was taken with (the region's own win).
+    # What the decision was taken with: the thresholds (the region's own win
+    # over the model's) and the confidence that gated the agency.
     thresholds: Mapping[str, float]
+    agency_confidence: float
 
 
 def route_prediction(
@@ -27,20 +29,23 @@ def route_prediction(
     thresholds: Mapping[str, float],
     taxonomy: Taxonomy,
 ) -> RoutedPrediction:
-    thresholds = {**thresholds, **region.thresholds}
+    merged = {**thresholds, **region.thresholds}
     labels = {head: value.code for head, value in prediction.heads.items()}
     routing = route_agency(region, labels["agency"], labels.get("category", ""))
     confidences = {head: value.probability for head, value in prediction.heads.items()}
+    gate_threshold = merged.get("agency", 1.0)
     if routing.override:
         # The region's rule decides the agency, not the model, so the
-        # agency's own confidence no longer gates routing: the category's does.
+        # agency's own confidence no longer gates routing: the category's does,
+        # at the category threshold unless the region set its own agency
+        # threshold (a region that says "review everything" means it).
         confidences["agency"] = confidences.get("category", 0.0)
+        gate_threshold = region.thresholds.get("agency", merged.get("category", 1.0))
+    decision_thresholds = {**merged, "agency": gate_threshold}
     decision = decide(
         confidences,
         {**labels, "agency": routing.agency},
-        {**thresholds, "agency": thresholds.get("category", 1.0)}
-        if routing.override
-        else thresholds,
+        decision_thresholds,
         region_has_agency=routing.opd_name is not None,
     )
     report_type = taxonomy.report_types.get(labels.get("report_type", ""))
@@ -49,5 +54,6 @@ def route_prediction(
         routing=routing,
         decision=decision,
         deadline_working_days=report_type.deadline_working_days if report_type else None,
-        thresholds=thresholds,
+        thresholds=decision_thresholds,
+        agency_confidence=confidences["agency"],
     )

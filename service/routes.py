@@ -112,8 +112,13 @@ def to_response(
     taxonomy, thresholds = runtime.taxonomy, dict(routed.thresholds)
     agency = _head("agency", heads["agency"], taxonomy, thresholds)
     if routed.routing.override:
+        # The region's rule chose the agency from the category, so the category's
+        # confidence is the one that stands behind it (and gated the decision).
         agency.update(
-            code=routed.routing.agency, name=taxonomy.name("agency", routed.routing.agency)
+            code=routed.routing.agency,
+            name=taxonomy.name("agency", routed.routing.agency),
+            confidence=round(routed.agency_confidence, 4),
+            confident=routed.agency_confidence >= thresholds.get("agency", 1.0),
         )
     return ClassifyResponse(
         request_id=request_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +33,11 @@ class InputError(ValueError):
 DELIMITERS = (",", ";", "\t", "|")
 
 
+# A header without any separator is a one-column file: its rows are read whole,
+# since Excel does not quote the commas of a lone text column.
+ONE_COLUMN = "\x1f"
+
+
 def detect_delimiter(path: Path) -> str:
     """The separator of the header row: Excel in an Indonesian locale saves ';'.
 
@@ -41,7 +47,7 @@ def detect_delimiter(path: Path) -> str:
         header = handle.readline().decode("utf-8-sig", errors="replace")
     counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
     best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] > 0 else ","
+    return best if counts[best] > 0 else ONE_COLUMN
 
 
 def read_input(path: Path, text_column: str, title_column: str | None) -> pd.DataFrame:
@@ -49,14 +55,25 @@ def read_input(path: Path, text_column: str, title_column: str | None) -> pd.Dat
         raise InputError(f"input file {path} not found")
     if path.stat().st_size == 0:
         raise InputError(f"input file {path} is empty")
+    separator = detect_delimiter(path)
     try:
-        frame = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            sep=detect_delimiter(path),
-        )
+        with warnings.catch_warnings():
+            # More fields in a row than in the header would otherwise shift
+            # columns silently (pandas takes the first as an index).
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                sep=separator,
+                index_col=False,
+            )
+    except pd.errors.ParserWarning as error:
+        raise InputError(
+            f"{path}: some rows have more fields than the header; quote texts that contain "
+            f"the separator {separator!r} ({error})"
+        ) from error
     except UnicodeDecodeError as error:
         raise InputError(
             f"{path} is not valid UTF-8 (byte {error.start}); re-save it as UTF-8 CSV"
@@ -98,8 +115,8 @@ def classify_csv(
         raise InputError(f"model {classifier.version} has no head(s) {', '.join(missing_heads)}")
     texts = frame[text_column].tolist()
     titles = frame[title_column].tolist() if title_column else [None] * len(frame)
-    # A row without a readable word gets no labels (a guess from nothing would
-    # read like an answer) and goes to review, as the API refuses such text.
+    # A row without a readable word in its title or text gets no labels (a
+    # guess from nothing would read like an answer) and goes to review.
     readable = [
         readable_word_count(f"{title or ''} {text}") > 0
         for title, text in zip(titles, texts, strict=True)

@@ -96,6 +96,7 @@ def test_region_thresholds_win_over_the_models():
         ({"agnecy": 0.9}, "unknown heads"),
         ({"agency": 1.5}, "outside"),
         ({"agency": "high"}, "must be numbers"),
+        ({"agency": False}, "yes/no value"),
     ],
 )
 def test_region_thresholds_are_validated(thresholds, message):
@@ -105,3 +106,28 @@ def test_region_thresholds_are_validated(thresholds, message):
     assert parse_region({**data, "thresholds": {"agency": 0.9}}, load_taxonomy()).thresholds == {
         "agency": 0.9
     }
+
+
+def test_a_region_agency_threshold_also_gates_category_overrides():
+    overrides = {"jalan_jembatan": "perhubungan"}
+    opds = {"pupr": "PU", "perhubungan": "Dishub"}
+    thresholds = {"agency": 0.8, "category": 0.6}
+    confident_category = _prediction("pupr", 0.3, category_p=0.9)
+    lax = route_prediction(
+        confident_category, Region("r", "R", opds, overrides), thresholds, load_taxonomy()
+    )
+    assert not lax.decision.needs_review and lax.agency_confidence == 0.9
+    strict = Region("r", "R", opds, overrides, thresholds={"agency": 1.0})
+    routed = route_prediction(confident_category, strict, thresholds, load_taxonomy())
+    assert routed.decision.needs_review and routed.thresholds["agency"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"code: r\nname: R\nthresholds: {agency: 0.9\n", b"\xff\xfe bad bytes", b"- a list\n"],
+    ids=["yaml-syntax", "not-utf8", "not-a-mapping"],
+)
+def test_unreadable_region_files_name_the_file(tmp_path, content):
+    (tmp_path / "r.yaml").write_bytes(content)
+    with pytest.raises(RegionError, match="r.yaml"):
+        load_regions(tmp_path, load_taxonomy())

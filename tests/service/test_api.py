@@ -243,7 +243,7 @@ def test_request_id_is_propagated_when_sane(client, auth):
     assert response.headers["X-Request-ID"] != "bad id with spaces"
 
 
-def classify_in_regions(model_dir, tmp_path, extra_regions, requests):
+def classify_in_regions(model_dir, tmp_path, extra_regions, requests, thresholds=None):
     """POST each (text, region) to a service whose regions are the shipped ones plus extras."""
     import shutil
 
@@ -253,7 +253,12 @@ def classify_in_regions(model_dir, tmp_path, extra_regions, requests):
     shutil.copytree(Settings().regions_dir, regions)
     for code, body in extra_regions.items():
         (regions / f"{code}.yaml").write_text(f"code: {code}\nname: {code}\n{body}")
-    settings = Settings(model_dir=model_dir, regions_dir=regions, api_keys=["test-key-123"])
+    settings = Settings(
+        model_dir=model_dir,
+        regions_dir=regions,
+        api_keys=["test-key-123"],
+        thresholds=thresholds or {},
+    )
     headers = {"X-API-Key": "test-key-123"}
     with TestClient(create_app(settings)) as other:
         return [
@@ -279,6 +284,8 @@ def test_category_override_changes_agency(client, small_model_dir, tmp_path, aut
     assert body["agency"]["predicted_code"] == "pupr"
     assert body["agency"]["opd_name"] == "Dishub Test"
     assert category in body["agency"]["override"]
+    # The rule chose the agency from the category, so that confidence stands behind it.
+    assert body["agency"]["confidence"] == body["category"]["confidence"]
 
 
 def test_region_thresholds_replace_the_models_for_that_region(small_model_dir, tmp_path):
@@ -291,6 +298,8 @@ def test_region_thresholds_replace_the_models_for_that_region(small_model_dir, t
             "open-region": opds + "thresholds: {agency: 0.0}\n",
         },
         [(TEXT, "new-region"), (TEXT, "open-region")],
+        # A deployment-wide override loses to a region's own threshold.
+        thresholds={"agency": 0.99, "category": 0.99},
     )
     assert strict["decision"]["outcome"] == "needs_review"
     assert "below threshold 1.00" in strict["decision"]["reasons"][0]

@@ -132,18 +132,63 @@ def test_classify_reads_common_spreadsheet_exports(model_dir, tmp_path, raw, sep
     assert (frame["agency"] != "").all()
 
 
-def test_rows_without_words_get_no_labels_and_need_review(model_dir, tmp_path):
+def test_rows_without_words_get_no_labels_and_need_review(fitted_small, tmp_path):
+    # Thresholds of 0 auto-route every prediction, so only the word check can ask for review.
+    routes_all = {"version": "t0", "thresholds": dict.fromkeys(("agency", "category"), 0.0)}
+    model = save_model(fitted_small, routes_all, "", tmp_path / "t0")
     source = tmp_path / "in.csv"
-    pd.DataFrame({"id": ["a", "b", "c"], "text": ["jalan rusak berlubang", "", "?!! 123"]}).to_csv(
-        source, index=False
+    pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "title": ["", "", "", "Jalan rusak"],
+            "text": ["jalan rusak berlubang", "", "?!! 123", ""],
+        }
+    ).to_csv(source, index=False)
+    out = tmp_path / "out.csv"
+    result = run_cli(
+        "classify",
+        "--input",
+        str(source),
+        "--output",
+        str(out),
+        "--title-column",
+        "title",
+        "--model",
+        str(model),
     )
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert list(frame["needs_review"]) == ["False", "True", "True", "False"]
+    assert frame.loc[0, "agency"] != "" and frame.loc[3, "agency"] != ""
+    assert list(frame.loc[1:2, "agency"]) == ["", ""]
+    assert list(frame.loc[1:2, "agency_confidence"]) == ["", ""]
+
+
+def test_one_column_exports_keep_their_commas(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_bytes(b"text\njalan rusak, berlubang\nlampu jalan mati\n")
     out = tmp_path / "out.csv"
     result = run_cli(
         "classify", "--input", str(source), "--output", str(out), "--model", str(model_dir)
     )
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out, keep_default_na=False, dtype=str)
-    assert frame.loc[0, "agency"] != ""
-    assert list(frame.loc[1:, "agency"]) == ["", ""]
-    assert list(frame.loc[1:, "agency_confidence"]) == ["", ""]
-    assert list(frame.loc[1:, "needs_review"]) == ["True", "True"]
+    assert list(frame["text"]) == ["jalan rusak, berlubang", "lampu jalan mati"]
+
+
+def test_rows_with_more_fields_than_the_header_are_refused(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_bytes(b"id,text\n1,jalan rusak, berlubang\n2,lampu mati\n")
+    result = run_cli(
+        "classify",
+        "--input",
+        str(source),
+        "--output",
+        str(tmp_path / "o.csv"),
+        "--model",
+        str(model_dir),
+    )
+    assert result.returncode != 0
+    assert "more fields than the header" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o.csv").exists()
