@@ -315,6 +315,7 @@ def region_detail(code: str, request: Request) -> RegionDetail:
         ],
         unmapped_agency_codes=sorted(set(tax.agencies) - set(region.opds)),
         category_overrides=region.category_overrides,
+        thresholds={**runtime.thresholds, **region.thresholds},
     )
 
 

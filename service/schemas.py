@@ -160,6 +160,9 @@ class RegionDetail(RegionSummary):
         description="Agency codes with no OPD here: predictions of these go to review."
     )
     category_overrides: dict[str, str]
+    thresholds: dict[str, float] = Field(
+        description="The thresholds this region routes with: its own over the service's."
+    )
 
 
 class ModelInfo(BaseModel):

@@ -307,3 +307,9 @@ def test_region_thresholds_replace_the_models_for_that_region(small_model_dir, t
     assert strict["category"]["confident"] is True
     assert open_["decision"]["outcome"] == "auto_route"
     assert open_["agency"]["confident"] is True
+
+
+def test_region_detail_shows_the_thresholds_it_routes_with(client, auth):
+    body = client.get("/v1/regions/kota-surabaya", headers=auth).json()
+    model = client.get("/v1/model", headers=auth).json()
+    assert body["thresholds"] == model["thresholds"]
