@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from salur.model.regions import Region
 
 from salur.paths import default_config_path, default_model_dir
 
@@ -152,6 +155,13 @@ def classify(
     title_column: Annotated[str | None, typer.Option(help="Optional column with a title.")] = None,
     model: Annotated[Path | None, typer.Option(help="Model version folder.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per prediction batch.")] = 512,
+    region: Annotated[
+        str | None,
+        typer.Option(help="Route as the service does in this region (overrides, thresholds)."),
+    ] = None,
+    regions_dir: Annotated[
+        Path | None, typer.Option(help="Region files (default: the service's regions).")
+    ] = None,
 ) -> None:
     """Classify every row of a CSV; keeps all input columns and adds predictions.
 
@@ -162,6 +172,7 @@ def classify(
     """
     from salur.training.batch import InputError, classify_csv
 
+    routing_region = _load_region(region, regions_dir) if region else None
     try:
         count = classify_csv(
             input_path=input,
@@ -171,10 +182,25 @@ def classify(
             model_dir=model or default_model_dir(),
             batch_size=batch_size,
             show_progress=sys.stderr.isatty(),
+            region=routing_region,
         )
     except InputError as error:
         raise CliError(str(error)) from error
     typer.echo(f"classified {count} rows into {output}", err=True)
+
+
+def _load_region(code: str, regions_dir: Path | None) -> Region:
+    from salur.model.regions import RegionError, load_regions
+    from salur.model.taxonomy import load_taxonomy
+    from salur.service.settings import DEFAULT_REGIONS_DIR
+
+    try:
+        regions = load_regions(regions_dir or DEFAULT_REGIONS_DIR, load_taxonomy())
+    except RegionError as error:
+        raise CliError(str(error)) from error
+    if code not in regions:
+        raise CliError(f"unknown region {code!r}; known regions: {', '.join(sorted(regions))}")
+    return regions[code]
 
 
 @app.command()

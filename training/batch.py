@@ -6,11 +6,15 @@ import csv
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 from salur.model.artifact import ModelLoadError
-from salur.model.classifier import Classifier
+from salur.model.classifier import Classifier, Prediction
+from salur.model.regions import Region
+from salur.model.routing import route_prediction
+from salur.model.taxonomy import load_taxonomy
 from salur.model.text import readable_word_count
 
 OUTPUT_COLUMNS = [
@@ -101,9 +105,17 @@ def classify_csv(
     model_dir: Path,
     batch_size: int = 512,
     show_progress: bool = True,
+    region: Region | None = None,
 ) -> int:
-    """Write ``output_path`` atomically: all input columns plus predictions."""
+    """Write ``output_path`` atomically: all input columns plus predictions.
+
+    With a ``region`` every row is routed as the service routes it there: the
+    region's category overrides decide the agency, its thresholds decide
+    ``needs_review``, and an ``opd_name`` column gives the region's own office.
+    """
     frame = read_input(input_path, text_column, title_column)
+    if region is not None and "opd_name" in frame.columns:
+        raise InputError(f"{input_path} already has an opd_name column; rename it")
     try:
         classifier = Classifier.load(model_dir)
     except ModelLoadError as error:
@@ -121,7 +133,9 @@ def classify_csv(
         readable_word_count(f"{title or ''} {text}") > 0
         for title, text in zip(titles, texts, strict=True)
     ]
-    results: dict[str, list[object]] = {column: [] for column in OUTPUT_COLUMNS}
+    columns = [*OUTPUT_COLUMNS, "opd_name"] if region is not None else OUTPUT_COLUMNS
+    results: dict[str, list[object]] = {column: [] for column in columns}
+    route = _router(classifier, region)
 
     from rich.progress import Progress
 
@@ -131,14 +145,12 @@ def classify_csv(
             chunk = slice(start, start + batch_size)
             predictions = classifier.predict(texts[chunk], titles[chunk], explain=False)
             for prediction, has_words in zip(predictions, readable[chunk], strict=True):
-                for head in ("agency", "category", "urgency", "report_type"):
-                    results[head].append(prediction.label(head) if has_words else "")
-                    results[f"{head}_confidence"].append(
-                        round(prediction.confidence(head), 4) if has_words else None
-                    )
-                results["needs_review"].append(prediction.decision.needs_review or not has_words)
+                row = route(prediction)
+                for column in columns:
+                    results[column].append(row[column] if has_words else None)
+                results["needs_review"][-1] = row["needs_review"] or not has_words
             progress.advance(task, len(texts[chunk]))
-    for column in OUTPUT_COLUMNS:
+    for column in columns:
         frame[column] = results[column]
     output_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=output_path.parent, prefix=f".{output_path.name}.")
@@ -150,3 +162,26 @@ def classify_csv(
         Path(tmp).unlink(missing_ok=True)
         raise
     return len(frame)
+
+
+def _router(
+    classifier: Classifier, region: Region | None
+) -> Callable[[Prediction], dict[str, object]]:
+    """Prediction → output row, as the model decides alone or as ``region`` routes."""
+    taxonomy = load_taxonomy() if region is not None else None
+
+    def row(prediction: Prediction) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for head in ("agency", "category", "urgency", "report_type"):
+            values[head] = prediction.label(head)
+            values[f"{head}_confidence"] = round(prediction.confidence(head), 4)
+        values["needs_review"] = prediction.decision.needs_review
+        if region is not None and taxonomy is not None:
+            routed = route_prediction(prediction, region, classifier.thresholds, taxonomy)
+            values["agency"] = routed.routing.agency
+            values["agency_confidence"] = round(routed.agency_confidence, 4)
+            values["needs_review"] = routed.decision.needs_review
+            values["opd_name"] = routed.routing.opd_name or ""
+        return values
+
+    return row

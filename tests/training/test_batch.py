@@ -192,3 +192,33 @@ def test_rows_with_more_fields_than_the_header_are_refused(model_dir, tmp_path):
     assert "more fields than the header" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_classify_routes_as_the_service_does_in_a_region(model_dir, tmp_path):
+    from salur.model.taxonomy import load_taxonomy
+
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["jalan rusak berlubang", "ktp belum jadi", ""]}).to_csv(
+        source, index=False
+    )
+    regions = tmp_path / "regions"
+    regions.mkdir()
+    opds = ", ".join(f"{code}: OPD {code}" for code in load_taxonomy().agencies)
+    # Every agency has an office here, and nothing auto-routes.
+    (regions / "strict.yaml").write_text(
+        f"code: strict\nname: Strict\nopds: {{{opds}}}\nthresholds: {{agency: 1.0}}\n"
+    )
+    out = tmp_path / "out.csv"
+    args = ["classify", "--input", str(source), "--output", str(out), "--model", str(model_dir)]
+    plain = run_cli(*args)
+    assert plain.returncode == 0, plain.stderr
+    assert "False" in set(pd.read_csv(out, dtype=str, keep_default_na=False)["needs_review"])
+    result = run_cli(*args, "--region", "strict", "--regions-dir", str(regions))
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert list(frame["opd_name"][:2]) == [f"OPD {code}" for code in frame["agency"][:2]]
+    assert frame.loc[2, "opd_name"] == ""
+    assert list(frame["needs_review"]) == ["True", "True", "True"]
+    unknown = run_cli(*args, "--region", "atlantis", "--regions-dir", str(regions))
+    assert unknown.returncode != 0 and "unknown region 'atlantis'" in unknown.stderr
+    assert "known regions: strict" in unknown.stderr
