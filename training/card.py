@@ -35,8 +35,8 @@ responsible OPD kind (`agency`), the complaint `category`, the `urgency` and the
 SP4N-LAPOR! `report_type`, each with a calibrated probability. A complaint is
 auto-routed only when the agency probability reaches the threshold chosen on
 out-of-fold predictions of the training rows for a target precision of
-{meta["target_precision"].get("agency", 0.95):.2f} ({meta["split"].get("threshold_rule", "")});
-otherwise it goes to admin review.{urgency_sentence}
+{meta["target_precision"].get("agency", 0.95):.2f}; otherwise it goes to admin review.
+Threshold rule: {meta["split"].get("threshold_rule", "not recorded")}.{urgency_sentence}
 
 ## Data
 Kota Surabaya Media Center 2023, Kab. Bandung SP4N-LAPOR! 2021–2023, LaporGub
