@@ -36,7 +36,8 @@ def server(tmp_path):
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path}/e2e.db",
         "SALUR_API_KEYS": KEY,
-        "SALUR_THRESHOLDS": '{"agency": 1.01}',
+        # Category too: a region's category override routes on the category's confidence.
+        "SALUR_THRESHOLDS": '{"agency": 1.01, "category": 1.01}',
         "SALUR_SESSION_SECRET": "e2e-session-secret-not-for-production",
         "SALUR_ADMIN_PASSWORD": PASSWORD,
     }

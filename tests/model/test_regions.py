@@ -131,3 +131,12 @@ def test_unreadable_region_files_name_the_file(tmp_path, content):
     (tmp_path / "r.yaml").write_bytes(content)
     with pytest.raises(RegionError, match="r.yaml"):
         load_regions(tmp_path, load_taxonomy())
+
+
+def test_shipped_bandung_file_sends_street_lighting_to_public_works():
+    regions = load_regions(REGIONS, load_taxonomy())
+    routing = route_agency(regions["kab-bandung"], "perhubungan", "penerangan_jalan")
+    assert routing.agency == "pupr" and routing.override
+    assert (
+        route_agency(regions["kota-surabaya"], "perhubungan", "penerangan_jalan").override is None
+    )
