@@ -21,12 +21,12 @@ import joblib
 # default/ is the bundled model; PROMOTED names the version `salur promote` chose.
 MODELS_ROOT = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL_DIR = MODELS_ROOT / "default"
-PROMOTED_FILE = MODELS_ROOT / "PROMOTED"
+PROMOTED_NAME = "PROMOTED"
 
 
 def served_model_dir(models_root: Path = MODELS_ROOT) -> Path:
     """The promoted version if one was promoted, else the bundled default."""
-    pointer = models_root / "PROMOTED"
+    pointer = models_root / PROMOTED_NAME
     if pointer.is_file():
         name = pointer.read_text(encoding="utf-8").strip()
         if name:

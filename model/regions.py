@@ -6,7 +6,7 @@ service); adding a region is adding a file, not changing code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,15 @@ class Region:
 
     def opd_name(self, agency: str) -> str | None:
         return self.opds.get(agency)
+
+    def thresholds_over(self, base: Mapping[str, float]) -> dict[str, float]:
+        """The thresholds this region routes with: its own win over ``base``."""
+        return {**base, **self.thresholds}
+
+
+def unknown_region(code: str, known: Iterable[str]) -> str:
+    """The message for a region code that has no region file."""
+    return f"unknown region {code!r}; known regions: {', '.join(sorted(known))}"
 
 
 @dataclass(frozen=True)
@@ -105,8 +114,6 @@ def load_regions(directory: Path, taxonomy: Taxonomy) -> dict[str, Region]:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as error:
             raise RegionError(f"{path}: not a readable UTF-8 YAML file ({error})") from error
-        if data is not None and not isinstance(data, Mapping):
-            raise RegionError(f"{path}: must be a YAML mapping with code, name and opds")
         region = parse_region(data or {}, taxonomy, str(path))
         if region.code != path.stem:
             raise RegionError(f"{path}: code {region.code!r} must match the file name")

@@ -29,7 +29,7 @@ def route_prediction(
     thresholds: Mapping[str, float],
     taxonomy: Taxonomy,
 ) -> RoutedPrediction:
-    merged = {**thresholds, **region.thresholds}
+    merged = region.thresholds_over(thresholds)
     labels = {head: value.code for head, value in prediction.heads.items()}
     routing = route_agency(region, labels["agency"], labels.get("category", ""))
     confidences = {head: value.probability for head, value in prediction.heads.items()}

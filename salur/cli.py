@@ -190,7 +190,7 @@ def classify(
 
 
 def _load_region(code: str, regions_dir: Path | None) -> Region:
-    from salur.model.regions import RegionError, load_regions
+    from salur.model.regions import RegionError, load_regions, unknown_region
     from salur.model.taxonomy import load_taxonomy
     from salur.service.settings import DEFAULT_REGIONS_DIR
 
@@ -199,7 +199,7 @@ def _load_region(code: str, regions_dir: Path | None) -> Region:
     except RegionError as error:
         raise CliError(str(error)) from error
     if code not in regions:
-        raise CliError(f"unknown region {code!r}; known regions: {', '.join(sorted(regions))}")
+        raise CliError(unknown_region(code, regions))
     return regions[code]
 
 

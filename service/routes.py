@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from salur.model.classifier import HeadPrediction
+from salur.model.regions import unknown_region
 from salur.model.routing import RoutedPrediction, route_prediction
 from salur.model.taxonomy import Taxonomy
 from salur.model.text import readable_word_count
@@ -79,8 +80,7 @@ def check_item(item: ClassifyRequest, request: Request, runtime: Runtime) -> str
         raise InputProblem(422, "text contains no readable words")
     region = item.region or "default"
     if region not in runtime.regions:
-        known = ", ".join(sorted(runtime.regions))
-        raise InputProblem(422, f"unknown region {region!r}; known regions: {known}")
+        raise InputProblem(422, unknown_region(region, runtime.regions))
     return region
 
 
@@ -300,9 +300,7 @@ def region_detail(code: str, request: Request) -> RegionDetail:
     known = runtime.regions
     region = known.get(code)
     if region is None:
-        raise HTTPException(
-            404, f"unknown region {code!r}; known regions: {', '.join(sorted(known))}"
-        )
+        raise HTTPException(404, unknown_region(code, known))
     tax = runtime.taxonomy
     return RegionDetail(
         code=region.code,
@@ -315,7 +313,7 @@ def region_detail(code: str, request: Request) -> RegionDetail:
         ],
         unmapped_agency_codes=sorted(set(tax.agencies) - set(region.opds)),
         category_overrides=region.category_overrides,
-        thresholds={**runtime.thresholds, **region.thresholds},
+        thresholds=region.thresholds_over(runtime.thresholds),
     )
 
 

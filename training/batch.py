@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from salur.model.artifact import ModelLoadError
 from salur.model.classifier import Classifier, Prediction
+from salur.model.pipeline import HEADS
 from salur.model.regions import Region
 from salur.model.routing import route_prediction
 from salur.model.taxonomy import load_taxonomy
@@ -120,9 +121,7 @@ def classify_csv(
         classifier = Classifier.load(model_dir)
     except ModelLoadError as error:
         raise InputError(str(error)) from error
-    missing_heads = [
-        h for h in ("agency", "category", "urgency", "report_type") if h not in classifier.heads
-    ]
+    missing_heads = [h for h in HEADS if h not in classifier.heads]
     if missing_heads:
         raise InputError(f"model {classifier.version} has no head(s) {', '.join(missing_heads)}")
     texts = frame[text_column].tolist()
@@ -145,10 +144,9 @@ def classify_csv(
             chunk = slice(start, start + batch_size)
             predictions = classifier.predict(texts[chunk], titles[chunk], explain=False)
             for prediction, has_words in zip(predictions, readable[chunk], strict=True):
-                row = route(prediction)
+                row = route(prediction) if has_words else {"needs_review": True}
                 for column in columns:
-                    results[column].append(row[column] if has_words else None)
-                results["needs_review"][-1] = row["needs_review"] or not has_words
+                    results[column].append(row.get(column))
             progress.advance(task, len(texts[chunk]))
     for column in columns:
         frame[column] = results[column]
@@ -164,24 +162,31 @@ def classify_csv(
     return len(frame)
 
 
+def _model_row(prediction: Prediction) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for head in HEADS:
+        values[head] = prediction.label(head)
+        values[f"{head}_confidence"] = round(prediction.confidence(head), 4)
+    values["needs_review"] = prediction.decision.needs_review
+    return values
+
+
 def _router(
     classifier: Classifier, region: Region | None
 ) -> Callable[[Prediction], dict[str, object]]:
     """Prediction → output row, as the model decides alone or as ``region`` routes."""
-    taxonomy = load_taxonomy() if region is not None else None
+    if region is None:
+        return _model_row
+    taxonomy = load_taxonomy()
 
-    def row(prediction: Prediction) -> dict[str, object]:
-        values: dict[str, object] = {}
-        for head in ("agency", "category", "urgency", "report_type"):
-            values[head] = prediction.label(head)
-            values[f"{head}_confidence"] = round(prediction.confidence(head), 4)
-        values["needs_review"] = prediction.decision.needs_review
-        if region is not None and taxonomy is not None:
-            routed = route_prediction(prediction, region, classifier.thresholds, taxonomy)
-            values["agency"] = routed.routing.agency
-            values["agency_confidence"] = round(routed.agency_confidence, 4)
-            values["needs_review"] = routed.decision.needs_review
-            values["opd_name"] = routed.routing.opd_name or ""
-        return values
+    def routed_row(prediction: Prediction) -> dict[str, object]:
+        routed = route_prediction(prediction, region, classifier.thresholds, taxonomy)
+        return {
+            **_model_row(prediction),
+            "agency": routed.routing.agency,
+            "agency_confidence": round(routed.agency_confidence, 4),
+            "needs_review": routed.decision.needs_review,
+            "opd_name": routed.routing.opd_name or "",
+        }
 
-    return row
+    return routed_row

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from salur.model.artifact import MODELS_ROOT, read_metadata, served_model_dir
+from salur.model.artifact import MODELS_ROOT, PROMOTED_NAME, read_metadata, served_model_dir
 from salur.model.pipeline import HEADS
 from salur.training.train import TrainConfig, evaluate_saved
 
@@ -89,8 +89,8 @@ def promote_model(
             f"({agency['new_macro_f1']:.3f} < {agency['old_macro_f1']:.3f}); "
             f"use --force to promote anyway\n{report}"
         )
-    fd, tmp = tempfile.mkstemp(dir=models_root, prefix=".PROMOTED.")
+    fd, tmp = tempfile.mkstemp(dir=models_root, prefix=f".{PROMOTED_NAME}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(candidate.name + "\n")
-    os.replace(tmp, models_root / "PROMOTED")
+    os.replace(tmp, models_root / PROMOTED_NAME)
     return f"{report}\npromoted {candidate.name}; restart the service (salur serve) to load it"
