@@ -104,23 +104,16 @@ class CumulativeOrdinalClassifier(ClassifierMixin, BaseEstimator):
                 for level in range(len(levels))
             ]
         )
-        by_class = [levels.index(c) for c in self.classes_]
-        weights = np.vstack(
-            [cut.calibrated_classifiers_[0].estimator.coef_[0] for cut in self.cuts_]
-        )
-        intercepts = np.array(
-            [cut.calibrated_classifiers_[0].estimator.intercept_[0] for cut in self.cuts_]
-        )
-        self.coef_ = (signs @ weights)[by_class]
-        self.intercept_ = (signs @ intercepts)[by_class]
-        self.class_rank_ = np.array(by_class)
+        self.class_rank_ = np.array([levels.index(c) for c in self.classes_])
+        self.signs_ = signs[self.class_rank_]
         # The cuts stacked, so that prediction takes one sparse product for all.
-        self.cut_coef_ = weights
-        self.cut_intercept_ = intercepts
-        calibrators = [cut.calibrated_classifiers_[0].calibrators[0] for cut in self.cuts_]
-        self.cut_a_ = np.array([c.a_ for c in calibrators])
-        self.cut_b_ = np.array([c.b_ for c in calibrators])
-        self.signs_ = signs[by_class]
+        fitted = [cut.calibrated_classifiers_[0] for cut in self.cuts_]
+        self.cut_coef_ = np.vstack([f.estimator.coef_[0] for f in fitted])
+        self.cut_intercept_ = np.array([f.estimator.intercept_[0] for f in fitted])
+        self.cut_a_ = np.array([f.calibrators[0].a_ for f in fitted])
+        self.cut_b_ = np.array([f.calibrators[0].b_ for f in fitted])
+        self.coef_ = self.signs_ @ self.cut_coef_
+        self.intercept_ = self.signs_ @ self.cut_intercept_
         return self
 
     def margins_and_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray]:

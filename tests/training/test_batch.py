@@ -20,6 +20,13 @@ def run_cli(*args):
     )
 
 
+def classify(source, out, model, *options):
+    """`salur classify` on one file, as a user would type it."""
+    return run_cli(
+        "classify", "--input", str(source), "--output", str(out), "--model", str(model), *options
+    )
+
+
 def test_classify_keeps_columns_and_adds_predictions(model_dir, tmp_path):
     source = tmp_path / "in.csv"
     pd.DataFrame(
@@ -30,19 +37,7 @@ def test_classify_keeps_columns_and_adds_predictions(model_dir, tmp_path):
         }
     ).to_csv(source, index=False)
     out = tmp_path / "out.csv"
-    result = run_cli(
-        "classify",
-        "--input",
-        str(source),
-        "--output",
-        str(out),
-        "--text-column",
-        "isi",
-        "--title-column",
-        "judul",
-        "--model",
-        str(model_dir),
-    )
+    result = classify(source, out, model_dir, "--text-column", "isi", "--title-column", "judul")
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out, keep_default_na=False)
     assert list(frame.columns[:3]) == ["id", "judul", "isi"]
@@ -75,9 +70,7 @@ def test_classify_bad_input_is_a_clear_error(model_dir, tmp_path, content, messa
     source = tmp_path / "in.csv"
     source.write_bytes(content)
     out = tmp_path / "out.csv"
-    result = run_cli(
-        "classify", "--input", str(source), "--output", str(out), "--model", str(model_dir)
-    )
+    result = classify(source, out, model_dir)
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -93,15 +86,7 @@ def test_classify_missing_input_and_bad_model(tmp_path):
     )
     source = tmp_path / "in.csv"
     source.write_text("text\njalan rusak\n")
-    result = run_cli(
-        "classify",
-        "--input",
-        str(source),
-        "--output",
-        str(tmp_path / "o.csv"),
-        "--model",
-        str(tmp_path),
-    )
+    result = classify(source, tmp_path / "o.csv", tmp_path)
     assert (
         result.returncode != 0
         and "metadata.json" in result.stderr
@@ -122,9 +107,7 @@ def test_classify_reads_common_spreadsheet_exports(model_dir, tmp_path, raw, sep
     source = tmp_path / "in.csv"
     source.write_bytes(raw)
     out = tmp_path / "out.csv"
-    result = run_cli(
-        "classify", "--input", str(source), "--output", str(out), "--model", str(model_dir)
-    )
+    result = classify(source, out, model_dir)
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert list(frame["id"]) == ["1", "2"]
@@ -145,17 +128,7 @@ def test_rows_without_words_get_no_labels_and_need_review(fitted_small, tmp_path
         }
     ).to_csv(source, index=False)
     out = tmp_path / "out.csv"
-    result = run_cli(
-        "classify",
-        "--input",
-        str(source),
-        "--output",
-        str(out),
-        "--title-column",
-        "title",
-        "--model",
-        str(model),
-    )
+    result = classify(source, out, model, "--title-column", "title")
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert list(frame["needs_review"]) == ["False", "True", "True", "False"]
@@ -168,9 +141,7 @@ def test_one_column_exports_keep_their_commas(model_dir, tmp_path):
     source = tmp_path / "in.csv"
     source.write_bytes(b"text\njalan rusak, berlubang\nlampu jalan mati\n")
     out = tmp_path / "out.csv"
-    result = run_cli(
-        "classify", "--input", str(source), "--output", str(out), "--model", str(model_dir)
-    )
+    result = classify(source, out, model_dir)
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert list(frame["text"]) == ["jalan rusak, berlubang", "lampu jalan mati"]
@@ -179,15 +150,7 @@ def test_one_column_exports_keep_their_commas(model_dir, tmp_path):
 def test_rows_with_more_fields_than_the_header_are_refused(model_dir, tmp_path):
     source = tmp_path / "in.csv"
     source.write_bytes(b"id,text\n1,jalan rusak, berlubang\n2,lampu mati\n")
-    result = run_cli(
-        "classify",
-        "--input",
-        str(source),
-        "--output",
-        str(tmp_path / "o.csv"),
-        "--model",
-        str(model_dir),
-    )
+    result = classify(source, tmp_path / "o.csv", model_dir)
     assert result.returncode != 0
     assert "more fields than the header" in result.stderr
     assert "Traceback" not in result.stderr
@@ -209,16 +172,17 @@ def test_classify_routes_as_the_service_does_in_a_region(model_dir, tmp_path):
         f"code: strict\nname: Strict\nopds: {{{opds}}}\nthresholds: {{agency: 1.0}}\n"
     )
     out = tmp_path / "out.csv"
-    args = ["classify", "--input", str(source), "--output", str(out), "--model", str(model_dir)]
-    plain = run_cli(*args)
+    plain = classify(source, out, model_dir)
     assert plain.returncode == 0, plain.stderr
     assert "False" in set(pd.read_csv(out, dtype=str, keep_default_na=False)["needs_review"])
-    result = run_cli(*args, "--region", "strict", "--regions-dir", str(regions))
+    result = classify(source, out, model_dir, "--region", "strict", "--regions-dir", str(regions))
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert list(frame["opd_name"][:2]) == [f"OPD {code}" for code in frame["agency"][:2]]
     assert frame.loc[2, "opd_name"] == ""
     assert list(frame["needs_review"]) == ["True", "True", "True"]
-    unknown = run_cli(*args, "--region", "atlantis", "--regions-dir", str(regions))
+    unknown = classify(
+        source, out, model_dir, "--region", "atlantis", "--regions-dir", str(regions)
+    )
     assert unknown.returncode != 0 and "unknown region 'atlantis'" in unknown.stderr
     assert "known regions: strict" in unknown.stderr
