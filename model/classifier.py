@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 from salur.model.artifact import load_model
+from salur.model.calibration import IDENTITY, calibrate_rows, calibrations_from_metadata
 from salur.model.decision import Decision, decide
 from salur.model.text import compose_document
 
@@ -44,7 +45,9 @@ class Classifier:
     """A fitted pipeline plus its metadata and thresholds.
 
     Serving passes raw text here; all preprocessing happens inside the
-    pipeline, exactly as it was fitted.
+    pipeline, exactly as it was fitted. The confidence of each chosen label is
+    mapped by the head's calibration in the metadata (see
+    :mod:`salur.model.calibration`); the thresholds are in the same units.
     """
 
     def __init__(
@@ -57,6 +60,7 @@ class Classifier:
         self.metadata = dict(metadata)
         self.thresholds = dict(thresholds or self.metadata.get("thresholds", {}))
         self.version = str(self.metadata.get("version", "unversioned"))
+        self.calibrations = calibrations_from_metadata(self.metadata)
         classify = pipeline.named_steps["classify"]
         self.heads: tuple[str, ...] = tuple(classify.heads)
         self._classify = classify
@@ -81,6 +85,7 @@ class Classifier:
         for head in self.heads:
             classes = self._classify.classes_[head]
             chosen, proba = chosen_by_head[head]
+            proba = calibrate_rows(proba, chosen, self.calibrations.get(head, IDENTITY))
             order = np.argsort(-proba, axis=1)
             coef = self._classify.coefficients(head) if explain else None
             for row, by_probability in enumerate(order):

@@ -17,17 +17,36 @@ from sklearn.metrics import (
 )
 
 
+def reliability(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 10
+) -> list[dict[str, Any]]:
+    """Per equal-width confidence bin: how many predictions, their mean confidence, the share right."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    table = []
+    for low, high in zip(edges[:-1], edges[1:], strict=True):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            table.append(
+                {
+                    "low": float(low),
+                    "high": float(high),
+                    "n": int(inside.sum()),
+                    "mean_confidence": float(confidence[inside].mean()),
+                    "accuracy": float(correct[inside].mean()),
+                }
+            )
+    return table
+
+
 def expected_calibration_error(
     confidence: np.ndarray, correct: np.ndarray, bins: int = 10
 ) -> float:
     """Mean |accuracy − confidence| over equal-width confidence bins, weighted by size."""
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    total = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
-        inside = (confidence > low) & (confidence <= high)
-        if inside.any():
-            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
-    return float(total)
+    total = sum(
+        row["n"] * abs(row["accuracy"] - row["mean_confidence"])
+        for row in reliability(confidence, correct, bins)
+    )
+    return float(total / max(confidence.size, 1))
 
 
 def head_metrics(
@@ -55,6 +74,7 @@ def head_metrics(
         "macro_f1": float(f1_score(truth, pred, labels=present, average="macro", zero_division=0)),
         "weighted_f1": float(f1_score(truth, pred, average="weighted", zero_division=0)),
         "expected_calibration_error": expected_calibration_error(confidence, correct),
+        "reliability": reliability(confidence, correct),
         "per_class": {
             label: {
                 "precision": float(p),
@@ -143,6 +163,16 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
             for label, c in sorted(m["per_class"].items(), key=lambda kv: -kv[1]["support"]):
                 lines.append(
                     f"| {label} | {c['precision']:.2f} | {c['recall']:.2f} | {c['f1']:.2f} | {c['support']} |"
+                )
+            lines += [
+                "",
+                "| confidence | n | mean confidence | share right |",
+                "|---|---|---|---|",
+            ]
+            for row in m.get("reliability", []):
+                lines.append(
+                    f"| {row['low']:.1f}–{row['high']:.1f} | {row['n']} | "
+                    f"{row['mean_confidence']:.2f} | {row['accuracy']:.2f} |"
                 )
             lines += [
                 "",

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import yaml
 from salur.model.artifact import save_model
+from salur.model.calibration import ConfidenceCalibration, fit_confidence_calibration
 from salur.model.classifier import Classifier
 from salur.model.decision import choose_threshold
 from salur.model.pipeline import HEADS, build_pipeline
@@ -105,29 +106,82 @@ def fit_pipeline(
     return pipeline
 
 
+@dataclass(frozen=True)
+class Decisions:
+    """What a model version decides with, chosen on out-of-fold predictions."""
+
+    thresholds: dict[str, float]
+    calibrations: dict[str, ConfidenceCalibration]
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "thresholds": self.thresholds,
+            "confidence_calibration": {
+                head: calibration.to_dict() for head, calibration in self.calibrations.items()
+            },
+        }
+
+
+def choose_decisions(
+    frame: pd.DataFrame,
+    predicted: pd.DataFrame,
+    config: TrainConfig,
+    heads: tuple[str, ...] = HEADS,
+) -> Decisions:
+    """Calibrate each head's confidence, then choose its threshold on the calibrated values.
+
+    Both come from the same out-of-fold predictions; the calibration is an
+    increasing map, so it moves the threshold's number but not which
+    complaints it routes.
+    """
+    calibrations = fit_calibrations(frame, predicted, heads)
+    calibrated = predicted.copy()
+    for head, calibration in calibrations.items():
+        column = f"{head}_confidence"
+        calibrated[column] = calibration.apply(predicted[column].to_numpy(dtype=float))
+    return Decisions(choose_thresholds(frame, calibrated, config, heads), calibrations)
+
+
+def fit_calibrations(
+    frame: pd.DataFrame, predicted: pd.DataFrame, heads: tuple[str, ...] = HEADS
+) -> dict[str, ConfidenceCalibration]:
+    calibrations = {}
+    for head in heads:
+        labelled = (frame[head] != "") & predicted[f"{head}_pred"].notna()
+        calibrations[head] = fit_confidence_calibration(
+            predicted.loc[labelled, f"{head}_confidence"].to_numpy(dtype=float),
+            (predicted.loc[labelled, f"{head}_pred"] == frame.loc[labelled, head]).to_numpy(),
+        )
+    return calibrations
+
+
 def fit_and_measure(
     fit_frame: pd.DataFrame,
     test_frame: pd.DataFrame,
     config: TrainConfig,
     progress: Progress = print,
-) -> tuple[Any, dict[str, float], dict[str, Any]]:
-    """Fit on one frame, choose thresholds on its out-of-fold predictions, measure on another.
+) -> tuple[Any, Decisions, dict[str, Any]]:
+    """Fit on one frame, calibrate and choose thresholds out of fold, measure on another.
 
-    Thresholds are chosen on predictions that each come from a model which did
-    not see the row (``threshold_folds`` folds of ``fit_frame``), so every
-    labelled row both trains the final model and informs its thresholds,
-    instead of setting aside a calibration split that trains nothing.
+    Calibration and thresholds are chosen on predictions that each come from a
+    model which did not see the row (``threshold_folds`` folds of
+    ``fit_frame``), so every labelled row both trains the final model and
+    informs its decisions, instead of setting aside a split that trains nothing.
     """
     heads = trainable_heads(fit_frame)
-    thresholds = choose_thresholds(
+    decisions = choose_decisions(
         fit_frame, out_of_fold_predictions(fit_frame, config, heads, progress), config, heads
     )
     progress(f"fitting heads {', '.join(heads)} on {len(fit_frame)} documents")
     pipeline = fit_pipeline(fit_frame, config.pipeline, heads)
     progress(f"measuring on {len(test_frame)} held-out documents")
-    predicted = predictions_frame(Classifier(pipeline, {"version": "holdout"}), test_frame)
-    metrics = {head: head_metrics(test_frame, predicted, head, thresholds[head]) for head in heads}
-    return pipeline, thresholds, metrics
+    holdout = Classifier(pipeline, {"version": "holdout", **decisions.metadata()})
+    predicted = predictions_frame(holdout, test_frame)
+    metrics = {
+        head: head_metrics(test_frame, predicted, head, decisions.thresholds[head])
+        for head in heads
+    }
+    return pipeline, decisions, metrics
 
 
 def threshold_fold(frame: pd.DataFrame, folds: int) -> np.ndarray:
@@ -224,7 +278,7 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
     parts = split_frames(frame, config)
     progress(f"{len(frame)} documents: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
 
-    pipeline, thresholds, metrics = fit_and_measure(*parts.values(), config, progress)
+    pipeline, decisions, metrics = fit_and_measure(*parts.values(), config, progress)
 
     if config.refit_on_all:
         progress("refitting on all rows")
@@ -244,7 +298,7 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
         "heads": list(heads),
         "labels": {head: [str(c) for c in classify.classes_[head]] for head in heads},
         "dropped_classes": classify.dropped_classes_,
-        "thresholds": thresholds,
+        **decisions.metadata(),
         "target_precision": config.target_precision,
         "data_hash": data_hash(frame),
         "data_rows": int(len(frame)),
@@ -253,6 +307,10 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
             "method": "sha256 of folded title+text",
             "test_share": config.test_share,
             "thresholds": f"out-of-fold predictions, {config.threshold_folds} folds of the train rows",
+            "confidence_calibration": (
+                "Platt scaling of the chosen label's confidence on the same out-of-fold "
+                "predictions; thresholds are in calibrated units"
+            ),
             "threshold_rule": (
                 "lowest confidence whose auto-routed precision reaches the target"
                 + (

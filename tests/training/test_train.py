@@ -5,6 +5,7 @@ from salur.model.heads import CumulativeOrdinalClassifier
 from salur.training.card import model_card
 from salur.training.train import (
     TrainConfig,
+    choose_decisions,
     choose_thresholds,
     out_of_fold_predictions,
     trainable_heads,
@@ -41,6 +42,28 @@ def test_confidence_bound_never_lowers_a_threshold(small_frame, small_params, tm
     assert off == point
 
 
+def test_calibration_moves_thresholds_but_routes_the_same_complaints(
+    small_frame, small_params, tmp_path
+):
+    config = small_config(small_params, tmp_path, min_threshold_support=10)
+    heads = trainable_heads(small_frame)
+    predicted = out_of_fold_predictions(small_frame, config, heads, progress=lambda _: None)
+    raw_thresholds = choose_thresholds(small_frame, predicted, config, heads)
+    decisions = choose_decisions(small_frame, predicted, config, heads)
+    assert set(decisions.calibrations) == set(heads)
+    assert any(not c.is_identity for c in decisions.calibrations.values())
+    for head in heads:
+        labelled = small_frame[head] != ""
+        raw = predicted.loc[labelled, f"{head}_confidence"].to_numpy(dtype=float)
+        mapped = decisions.calibrations[head].apply(raw)
+        routed_raw = raw >= raw_thresholds[head]
+        routed_mapped = mapped >= decisions.thresholds[head]
+        assert (routed_raw == routed_mapped).all(), head
+    stored = decisions.metadata()
+    assert stored["thresholds"] == decisions.thresholds
+    assert set(stored["confidence_calibration"]) == set(heads)
+
+
 def test_urgency_head_is_ordinal(fitted_small):
     estimator = fitted_small.named_steps["classify"].estimators_["urgency"]
     assert isinstance(estimator, CumulativeOrdinalClassifier)
@@ -52,6 +75,7 @@ def test_model_card_states_the_threshold_rule_and_urgency_form():
         "support": 10,
         "accuracy": 0.8,
         "macro_f1": 0.7,
+        "expected_calibration_error": 0.018,
         "auto_route": {"coverage": 0.6, "precision": 0.95},
     }
     meta = {
@@ -71,6 +95,7 @@ def test_model_card_states_the_threshold_rule_and_urgency_form():
     }
     card = model_card(meta)
     assert meta["split"]["threshold_rule"] in card
+    assert "| 0.018 |" in card and "calibration error" in card
     assert "urgency head is ordinal" in card
     flat = model_card({**meta, "pipeline_params": {"ordinal_urgency": False}})
     assert "urgency head is one-vs-rest" in flat and "ordinal" not in flat

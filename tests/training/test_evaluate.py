@@ -1,0 +1,16 @@
+import numpy as np
+import pytest
+from salur.training.evaluate import expected_calibration_error, reliability
+
+
+def test_reliability_bins_and_calibration_error():
+    # Four predictions at 0.95 (three right) and four at 0.55 (two right).
+    confidence = np.array([0.95] * 4 + [0.55] * 4)
+    correct = np.array([1, 1, 1, 0, 1, 1, 0, 0], dtype=bool)
+    table = reliability(confidence, correct)
+    assert [(row["n"], row["accuracy"]) for row in table] == [(4, 0.5), (4, 0.75)]
+    assert table[1]["low"] == pytest.approx(0.9) and table[1]["mean_confidence"] == 0.95
+    # Half the rows 0.05 off, half 0.2 off.
+    assert expected_calibration_error(confidence, correct) == pytest.approx(0.125)
+    perfect = np.array([0.5, 0.5, 1.0, 1.0])
+    assert expected_calibration_error(perfect, np.array([1, 0, 1, 1], dtype=bool)) == 0.0
