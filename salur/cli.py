@@ -166,9 +166,11 @@ def classify(
     """Classify every row of a CSV; keeps all input columns and adds predictions.
 
     The input may be separated by commas, semicolons (Excel in an Indonesian
-    locale) or tabs, with or without a UTF-8 byte-order mark; the output is a
-    comma-separated UTF-8 CSV. Rows without a readable word get empty labels
-    and needs_review=True.
+    locale) or tabs, in UTF-8 with or without a byte-order mark or in UTF-16
+    (Excel "Unicode text"); the output is a comma-separated UTF-8 CSV. Input
+    columns the output would overwrite (an export's own category, say) are
+    kept with the suffix _input. Rows without a readable word get empty
+    labels and needs_review=True.
     """
     from salur.training.batch import InputError, classify_csv
 
@@ -183,6 +185,7 @@ def classify(
             batch_size=batch_size,
             show_progress=sys.stderr.isatty(),
             region=routing_region,
+            notify=lambda message: typer.echo(f"note: {message}", err=True),
         )
     except InputError as error:
         raise CliError(str(error)) from error

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import os
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 from salur.model.artifact import ModelLoadError
@@ -42,60 +46,146 @@ DELIMITERS = (",", ";", "\t", "|")
 # since Excel does not quote the commas of a lone text column.
 ONE_COLUMN = "\x1f"
 
+# What a wrong file most often is, by its first bytes, and what to do about it.
+SAVE_AS_CSV = "in Excel use Save As → CSV UTF-8 (Comma delimited)"
+NOT_CSV = {
+    b"PK\x03\x04": ("an Excel workbook (.xlsx) or a zip archive", SAVE_AS_CSV),
+    b"\xd0\xcf\x11\xe0": ("an old Excel workbook (.xls)", SAVE_AS_CSV),
+    b"\x1f\x8b": ("gzip-compressed", "decompress it first (gunzip)"),
+}
 
-def detect_delimiter(path: Path) -> str:
+
+def detect_delimiter(header: str) -> str:
     """The separator of the header row: Excel in an Indonesian locale saves ';'.
 
-    Only the header is looked at, because complaint texts are full of commas.
+    Only the header is looked at, because complaint texts are full of commas;
+    separators inside quoted column names do not count.
     """
-    with path.open("rb") as handle:
-        header = handle.readline().decode("utf-8-sig", errors="replace")
-    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for character in header:
+        if character == '"':
+            quoted = not quoted
+        elif not quoted and character in counts:
+            counts[character] += 1
     best = max(counts, key=lambda delimiter: counts[delimiter])
     return best if counts[best] > 0 else ONE_COLUMN
 
 
-def read_input(path: Path, text_column: str, title_column: str | None) -> pd.DataFrame:
+def decode_input(path: Path) -> str:
+    """The file's text: UTF-8 with or without BOM, or UTF-16 with a BOM (Excel "Unicode text")."""
+    if path.is_dir():
+        raise InputError(f"input {path} is a directory, not a CSV file")
     if not path.is_file():
         raise InputError(f"input file {path} not found")
-    if path.stat().st_size == 0:
+    data = path.read_bytes()
+    if not data:
         raise InputError(f"input file {path} is empty")
-    separator = detect_delimiter(path)
+    for magic, (kind, advice) in NOT_CSV.items():
+        if data.startswith(magic):
+            raise InputError(f"{path} is {kind}, not a CSV file; {advice}")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise InputError(f"{path} starts as UTF-16 but is not valid UTF-16") from error
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = bom + error.start
+        line = data.count(b"\n", 0, offset) + 1
+        raise InputError(
+            f"{path} is not valid UTF-8 (line {line}, byte {offset}); re-save it as UTF-8 CSV"
+        ) from error
+
+
+def _first_wide_record(text: str, separator: str) -> int:
+    """Line number of the first record with more fields than the header (0 if none)."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    width = len(next(reader, []))
+    for record in reader:
+        if len(record) > width:
+            return reader.line_num
+    return 0
+
+
+def _header_names(text: str, separator: str) -> list[str]:
+    header = text.splitlines()[0] if text else ""
+    if separator == ONE_COLUMN:
+        return [header]
+    return next(csv.reader([header], delimiter=separator), [])
+
+
+def read_input(path: Path, text_column: str, title_column: str | None) -> pd.DataFrame:
+    """The CSV as text cells, with its header names exactly as written.
+
+    pandas renames repeated and empty header names (``text.1``, ``Unnamed: 2``);
+    the names are put back so that the output has the input's header, and a
+    repeated name cannot silently pick which column gets classified.
+    """
+    text = decode_input(path)
+    separator = detect_delimiter(text.splitlines()[0] if text else "")
     try:
         with warnings.catch_warnings():
             # More fields in a row than in the header would otherwise shift
             # columns silently (pandas takes the first as an index).
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                path,
+                io.StringIO(text),
                 dtype=str,
                 keep_default_na=False,
-                encoding="utf-8-sig",
                 sep=separator,
                 index_col=False,
+                # In a one-column file an empty line is an empty cell, and
+                # dropping it would misalign the output with the input's rows.
+                skip_blank_lines=separator != ONE_COLUMN,
             )
-    except pd.errors.ParserWarning as error:
-        raise InputError(
-            f"{path}: some rows have more fields than the header; quote texts that contain "
-            f"the separator {separator!r} ({error})"
-        ) from error
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"{path} is not valid UTF-8 (byte {error.start}); re-save it as UTF-8 CSV"
-        ) from error
+    except (pd.errors.ParserWarning, pd.errors.ParserError, csv.Error) as error:
+        line = _first_wide_record(text, separator)
+        if line or isinstance(error, pd.errors.ParserWarning):
+            where = f" (first at line {line})" if line else ""
+            raise InputError(
+                f"{path}: some rows have more fields than the header{where}; quote texts "
+                f"that contain the separator {separator!r}"
+            ) from error
+        raise InputError(f"{path} is not a readable CSV: {str(error).strip()}") from error
     except pd.errors.EmptyDataError as error:
         raise InputError(f"input file {path} has no header row") from error
-    except (pd.errors.ParserError, csv.Error) as error:
-        raise InputError(f"{path} is not a readable CSV: {error}") from error
+    names = _header_names(text, separator)
+    if len(names) == len(frame.columns):
+        frame.columns = pd.Index(names)
     for column in [text_column, title_column]:
-        if column and column not in frame.columns:
-            raise InputError(
-                f"column {column!r} not found in {path}; columns are: {', '.join(frame.columns)}"
-            )
-    clash = [c for c in OUTPUT_COLUMNS if c in frame.columns]
-    if clash:
-        raise InputError(f"{path} already has output columns {', '.join(clash)}; rename them")
+        if not column:
+            continue
+        found = int((frame.columns == column).sum())
+        if found == 0:
+            listed = ", ".join(repr(name) for name in frame.columns)
+            raise InputError(f"column {column!r} not found in {path}; columns are: {listed}")
+        if found > 1:
+            raise InputError(f"{path} has {found} columns named {column!r}; rename all but one")
     return frame
+
+
+def keep_input_columns(frame: pd.DataFrame, produced: list[str]) -> dict[str, str]:
+    """Rename input columns that the output would overwrite; returns old → new names.
+
+    Real exports often carry the publisher's own ``category`` or ``agency``
+    (the very labels an evaluation compares against); they are kept, as
+    ``category_input`` and so on, next to the predictions.
+    """
+    renamed: dict[str, str] = {}
+    taken = set(frame.columns) | set(produced)
+    for column in produced:
+        if column not in set(frame.columns):
+            continue
+        new = f"{column}_input"
+        while new in taken:
+            new += "_"
+        taken.add(new)
+        renamed[column] = new
+    frame.columns = pd.Index([renamed.get(name, name) for name in frame.columns])
+    return renamed
 
 
 def classify_csv(
@@ -107,16 +197,16 @@ def classify_csv(
     batch_size: int = 512,
     show_progress: bool = True,
     region: Region | None = None,
+    notify: Callable[[str], None] = lambda message: None,
 ) -> int:
     """Write ``output_path`` atomically: all input columns plus predictions.
 
     With a ``region`` every row is routed as the service routes it there: the
     region's category overrides decide the agency, its thresholds decide
     ``needs_review``, and an ``opd_name`` column gives the region's own office.
+    ``notify`` hears about anything done to the input's columns.
     """
     frame = read_input(input_path, text_column, title_column)
-    if region is not None and "opd_name" in frame.columns:
-        raise InputError(f"{input_path} already has an opd_name column; rename it")
     try:
         classifier = Classifier.load(model_dir)
     except ModelLoadError as error:
@@ -126,40 +216,63 @@ def classify_csv(
         raise InputError(f"model {classifier.version} has no head(s) {', '.join(missing_heads)}")
     texts = frame[text_column].tolist()
     titles = frame[title_column].tolist() if title_column else [None] * len(frame)
+    columns = [*OUTPUT_COLUMNS, "opd_name"] if region is not None else OUTPUT_COLUMNS
+    renamed = keep_input_columns(frame, columns)
+    if renamed:
+        notify(
+            "the input's own columns are kept as "
+            + ", ".join(f"{new} (was {old})" for old, new in renamed.items())
+        )
     # A row without a readable word in its title or text gets no labels (a
     # guess from nothing would read like an answer) and goes to review.
     readable = [
         readable_word_count(f"{title or ''} {text}") > 0
         for title, text in zip(titles, texts, strict=True)
     ]
-    columns = [*OUTPUT_COLUMNS, "opd_name"] if region is not None else OUTPUT_COLUMNS
     results: dict[str, list[object]] = {column: [] for column in columns}
     route = _router(classifier, region)
 
     from rich.progress import Progress
 
-    with Progress(disable=not show_progress, transient=True) as progress:
-        task = progress.add_task("classifying", total=len(frame))
-        for start in range(0, len(frame), batch_size):
-            chunk = slice(start, start + batch_size)
-            predictions = classifier.predict(texts[chunk], titles[chunk], explain=False)
-            for prediction, has_words in zip(predictions, readable[chunk], strict=True):
-                row = route(prediction) if has_words else {"needs_review": True}
-                for column in columns:
-                    results[column].append(row.get(column))
-            progress.advance(task, len(texts[chunk]))
-    for column in columns:
-        frame[column] = results[column]
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output_path.parent, prefix=f".{output_path.name}.")
+    with _atomic_output(output_path) as handle:
+        with Progress(disable=not show_progress, transient=True) as progress:
+            task = progress.add_task("classifying", total=len(frame))
+            for start in range(0, len(frame), batch_size):
+                chunk = slice(start, start + batch_size)
+                predictions = classifier.predict(texts[chunk], titles[chunk], explain=False)
+                for prediction, has_words in zip(predictions, readable[chunk], strict=True):
+                    row = route(prediction) if has_words else {"needs_review": True}
+                    for column in columns:
+                        results[column].append(row.get(column))
+                progress.advance(task, len(texts[chunk]))
+        for column in columns:
+            frame[column] = results[column]
+        frame.to_csv(handle, index=False)
+    return len(frame)
+
+
+@contextmanager
+def _atomic_output(path: Path) -> Iterator[TextIO]:
+    """A handle on a temporary file next to ``path``, moved onto it only on success.
+
+    The temporary file is made before any work, so that an unwritable output
+    fails in a second instead of after classifying every row.
+    """
+    if path.is_dir():
+        raise InputError(f"output {path} is a directory; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}; nothing was written") from error
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, index=False)
-        os.replace(tmp, output_path)
-    except BaseException:
+            yield handle
+        os.replace(tmp, path)
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}; nothing was written") from error
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
-    return len(frame)
 
 
 def _model_row(prediction: Prediction) -> dict[str, object]:

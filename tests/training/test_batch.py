@@ -186,3 +186,94 @@ def test_classify_routes_as_the_service_does_in_a_region(model_dir, tmp_path):
     )
     assert unknown.returncode != 0 and "unknown region 'atlantis'" in unknown.stderr
     assert "known regions: strict" in unknown.stderr
+
+
+def test_an_exports_own_label_columns_are_kept_beside_the_predictions(model_dir, tmp_path):
+    # SP4N exports carry their own category and agency; they must not block a run.
+    source = tmp_path / "in.csv"
+    pd.DataFrame(
+        {
+            "tracking_id": ["0012"],
+            "title": ["Jalan rusak"],
+            "text": ["jalan rusak berlubang di desa"],
+            "category": ["Infrastruktur"],
+            "agency": ["Dinas PUTR"],
+        }
+    ).to_csv(source, index=False)
+    out = tmp_path / "out.csv"
+    result = classify(source, out, model_dir, "--title-column", "title")
+    assert result.returncode == 0, result.stderr
+    assert "category_input (was category)" in result.stderr
+    frame = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert list(frame.columns[:5]) == [
+        "tracking_id",
+        "title",
+        "text",
+        "category_input",
+        "agency_input",
+    ]
+    assert frame.loc[0, "tracking_id"] == "0012"
+    assert frame.loc[0, "category_input"] == "Infrastruktur"
+    assert frame.loc[0, "agency"] == "pupr"
+
+
+def test_output_that_cannot_be_written_is_a_clear_error(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text\njalan rusak\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for out in [tmp_path, blocker / "out.csv"]:
+        result = classify(source, out, model_dir)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "directory" in result.stderr or "cannot write" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PK\x03\x04rest of a workbook", "Excel workbook"),
+        (b"\x1f\x8b\x08\x00compressed", "gzip-compressed"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old Excel workbook"),
+        (b"text\njalan\nrusak\n\xff\n", "line 4, byte 17"),
+        (b"\xef\xbb\xbftext\n\xff\n", "line 2, byte 8"),
+        (b"id,text\n1,ok\n2,jalan rusak, berlubang\n", "first at line 3"),
+        (b"text,id,text\njalan,1,rusak\n", "2 columns named 'text'"),
+        (b"id, text \n1,jalan\n", "'id', ' text '"),
+    ],
+)
+def test_unreadable_files_say_what_they_are_and_where(tmp_path, content, message):
+    from salur.training.batch import InputError, read_input
+
+    source = tmp_path / "in.csv"
+    source.write_bytes(content)
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        read_input(source, "text", None)
+
+
+def test_a_directory_is_not_an_input(tmp_path):
+    from salur.training.batch import InputError, read_input
+
+    with pytest.raises(InputError, match="is a directory"):
+        read_input(tmp_path, "text", None)
+
+
+def test_headers_rows_and_encodings_come_through_unchanged(tmp_path):
+    from salur.training.batch import read_input
+
+    source = tmp_path / "in.csv"
+    # Excel "Unicode text": UTF-16 with a BOM, tab-separated.
+    source.write_bytes("id\ttext\n7\tjalan rusak\n".encode("utf-16"))
+    assert read_input(source, "text", None).to_dict("list") == {
+        "id": ["7"],
+        "text": ["jalan rusak"],
+    }
+    # An empty header name (a trailing separator) and a repeated one stay as written.
+    source.write_bytes(b"note,text,note,\na,jalan rusak,b,\n")
+    assert list(read_input(source, "text", None).columns) == ["note", "text", "note", ""]
+    # A separator inside a quoted column name does not count.
+    source.write_bytes(b'"Judul, Ringkas";text\nx;jalan rusak, berlubang\n')
+    assert read_input(source, "text", None)["text"].tolist() == ["jalan rusak, berlubang"]
+    # In a one-column file an empty line is an empty complaint, not nothing.
+    source.write_bytes(b"text\njalan rusak\n\nsampah\n")
+    assert read_input(source, "text", None)["text"].tolist() == ["jalan rusak", "", "sampah"]
