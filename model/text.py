@@ -168,6 +168,18 @@ def compose_document(title: str | None, text: str | None) -> str:
     return f"{title}. {text}" if title else text
 
 
+# The tokens basic_clean leaves for masked or removed content: a text made only
+# of these ("[TELEPON]", a bare link) says nothing a classifier could route.
+PLACEHOLDER_TOKENS = frozenset({"xtelepon", "xnik", "xemail", "xnama", "xurl"})
+
+
 def readable_word_count(text: str) -> int:
-    """Words of two or more letters left after cleaning (0 for binary junk)."""
-    return sum(1 for token in basic_clean(text).split() if len(token) >= 2)
+    """Words of two or more letters left after cleaning, placeholders not counted.
+
+    0 for binary junk, digits, punctuation, or only a masked phone number or link.
+    """
+    return sum(
+        1
+        for token in basic_clean(text).split()
+        if len(token) >= 2 and token not in PLACEHOLDER_TOKENS
+    )

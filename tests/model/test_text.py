@@ -1,5 +1,11 @@
 import pytest
-from salur.model.text import IndonesianNormalizer, SastrawiStemmer, basic_clean, compose_document
+from salur.model.text import (
+    IndonesianNormalizer,
+    SastrawiStemmer,
+    basic_clean,
+    compose_document,
+    readable_word_count,
+)
 from sklearn.base import clone
 
 
@@ -72,3 +78,18 @@ def test_estimator_contract(step):
 def test_compose_document():
     assert compose_document("Jalan rusak", "di depan pasar") == "Jalan rusak. di depan pasar"
     assert compose_document(None, " teks ") == "teks"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("jalan rusak", 2),
+        ("[TELEPON]", 0),
+        ("hubungi [TELEPON] atau [EMAIL]", 2),
+        ("https://bit.ly/abc 081234567890 [NIK]", 0),
+        ("12345 !!! \x00", 0),
+        ("a b c", 0),
+    ],
+)
+def test_readable_words_do_not_count_masks_links_or_digits(text, words):
+    assert readable_word_count(text) == words

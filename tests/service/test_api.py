@@ -56,6 +56,7 @@ def test_unknown_region_lists_known_ones(client, auth):
         ({"text": ""}, 422, "empty"),
         ({"text": "   \n\t "}, 422, "empty"),
         ({"text": "\x00\x01\x02 12345 !!!"}, 422, "no readable words"),
+        ({"text": "[TELEPON] https://bit.ly/x 0812345678901"}, 422, "no readable words"),
         ({"text": "a" * 20_001}, 413, "limit is 20000"),
         ({"text": TEXT, "title": "t" * 501}, 413, "title"),
         ({}, 422, "missing"),
