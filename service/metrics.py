@@ -1,8 +1,29 @@
-"""Prometheus metrics, one registry per app so tests can build many apps."""
+"""Prometheus metrics, one registry per app so tests can build many apps.
+
+With several workers each is its own process, and a scrape reaches only one of
+them. ``salur serve --workers N`` therefore points prometheus_client's
+multiprocess mode at a shared folder (``PROMETHEUS_MULTIPROC_DIR``): every
+worker writes its values there, and ``/metrics`` sums them over all workers.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROCESS_ENV) or None
 
 
 class Metrics:
@@ -32,7 +53,19 @@ class Metrics:
             "The loaded model version (value 1).",
             ["version"],
             registry=self.registry,
+            multiprocess_mode="livemax",
         )
         self.model_loaded = Gauge(
-            "salur_model_loaded", "1 when a model is loaded and serving.", registry=self.registry
+            "salur_model_loaded",
+            "1 when a model is loaded and serving (in every live worker).",
+            registry=self.registry,
+            multiprocess_mode="livemin",
         )
+
+    def exposition(self) -> bytes:
+        """This process's metrics, or every worker's when several serve together."""
+        if multiprocess_dir():
+            combined = CollectorRegistry()
+            multiprocess.MultiProcessCollector(combined)
+            return bytes(generate_latest(combined))
+        return bytes(generate_latest(self.registry))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from salur.model.classifier import HeadPrediction
 from salur.model.regions import unknown_region
 from salur.model.routing import RoutedPrediction, route_prediction
@@ -366,6 +366,4 @@ def readyz(request: Request, response: Response) -> Health:
 
 @metrics_router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def prometheus_metrics(request: Request) -> Response:
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

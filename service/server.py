@@ -10,12 +10,20 @@ the TCP protocol number, see ``_reuseport_socket``.)
 from __future__ import annotations
 
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
+from prometheus_client import multiprocess
+from salur.service.metrics import MULTIPROCESS_ENV
 
 APP = "salur.service.app:create_app"
 
@@ -41,8 +49,42 @@ def _worker(host: str, port: int, log_level: str) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+@contextmanager
+def _shared_metrics() -> Iterator[None]:
+    """A folder where every worker writes its metrics, empty at start.
+
+    Set before the workers start, which import prometheus_client afresh
+    (spawned processes) and so write their values there. An operator's own
+    ``PROMETHEUS_MULTIPROC_DIR`` is used and emptied; otherwise a temporary
+    folder is made and removed at shutdown.
+    """
+    chosen = os.environ.get(MULTIPROCESS_ENV)
+    folder = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix="salur-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    # Values left by an earlier run would be added to this one's.
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROCESS_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        if not chosen:
+            shutil.rmtree(folder, ignore_errors=True)
+            os.environ.pop(MULTIPROCESS_ENV, None)
+
+
 def serve(host: str, port: int, workers: int, log_level: str) -> None:
-    if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+    if workers <= 1:
+        uvicorn.run(
+            APP, factory=True, host=host, port=port, log_level=log_level, proxy_headers=False
+        )
+        return
+    with _shared_metrics():
+        _serve_workers(host, port, workers, log_level)
+
+
+def _serve_workers(host: str, port: int, workers: int, log_level: str) -> None:
+    if not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(
             APP,
             factory=True,
@@ -82,6 +124,9 @@ def serve(host: str, port: int, workers: int, log_level: str) -> None:
                     # unreadable...): stop instead of spinning.
                     stop(signal.SIGTERM, None)
                     raise SystemExit("salur serve: workers keep exiting at start; giving up")
+                if process.pid:
+                    # Its live gauges (model loaded) no longer speak for anyone.
+                    multiprocess.mark_process_dead(process.pid)
                 # A crashed worker is replaced, as uvicorn's supervisor would.
                 replacement = context.Process(
                     target=_worker, args=(host, port, log_level), name=process.name
