@@ -24,11 +24,13 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, logit
 
-# Keeps logit finite; confidences this close to 0 or 1 carry no more information.
+# Keeps logit finite, and keeps every mapped confidence strictly below 1: a
+# threshold of 1.0 means "route nothing" (the fallback of choose_threshold, and
+# how a new region starts), so no confidence may ever reach it.
 _EDGE = 1e-6
 # Below this many out-of-fold predictions (or without both right and wrong
 # ones) the map is not estimated and confidences pass through unchanged.
-MIN_CALIBRATION_ROWS = 50
+MIN_CALIBRATION_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,10 @@ class ConfidenceCalibration:
         if self.is_identity:
             return np.asarray(confidence, dtype=float)
         clipped = np.clip(np.asarray(confidence, dtype=float), _EDGE, 1 - _EDGE)
-        return np.asarray(expit(self.slope * logit(clipped) + self.intercept))
+        mapped = expit(self.slope * logit(clipped) + self.intercept)
+        # A steep map saturates to exactly 0.0 or 1.0 in float64 and would
+        # merge distinct confidences; the clip keeps 1.0 out of reach.
+        return np.asarray(np.clip(mapped, _EDGE, 1 - _EDGE))
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -73,9 +78,9 @@ def fit_confidence_calibration(
     if conf.size < MIN_CALIBRATION_ROWS or hits.all() or not hits.any():
         return IDENTITY
     features = logit(np.clip(conf, _EDGE, 1 - _EDGE)).reshape(-1, 1)
-    # Unregularised: two parameters fitted on thousands of rows need no shrinkage,
-    # and a penalty would pull the slope towards 0 (everything at the base rate).
-    fitted = LogisticRegression(C=1e6).fit(features, hits)
+    # The default L2 penalty is negligible against thousands of rows, but keeps
+    # the slope finite when a small sample happens to be separable.
+    fitted = LogisticRegression(C=1.0).fit(features, hits)
     slope, intercept = float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
     if slope <= 0:
         # Confidence that does not rise with correctness cannot be repaired by a
@@ -107,11 +112,9 @@ def calibrate_rows(
     below = np.where(others <= before[:, None], others, -np.inf).max(axis=1)
     cap = np.divide(after, below, out=np.full_like(after, np.inf), where=below > 0)
     calibrated = proba * np.minimum(scale, cap)[:, None]
+    # A row whose other classes had no share cannot give them one (scale 0);
+    # its chosen class keeps the mapped confidence, which stays below 1.
     calibrated[rows, chosen] = after
-    # A row whose other classes had no share cannot give them one; its chosen
-    # class keeps everything.
-    no_rest = rest_before <= 0
-    calibrated[rows[no_rest], chosen[no_rest]] = 1.0
     return calibrated
 
 

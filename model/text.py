@@ -171,13 +171,19 @@ def compose_document(title: str | None, text: str | None) -> str:
 # The tokens basic_clean leaves for masked or removed content: a text made only
 # of these ("[TELEPON]", a bare link) says nothing a classifier could route.
 PLACEHOLDER_TOKENS = frozenset({"xtelepon", "xnik", "xemail", "xnama", "xurl"})
+# Any upper-case mask in brackets ("[NOMOR]" from salur's own masker, and
+# whatever an upstream anonymiser writes) and links written without a scheme
+# ("bit.ly/abc", "wa.me/62812...").
+_MASK = re.compile(r"\[[A-Z_]{2,}\]")
+_BARE_LINK = re.compile(r"\b[\w-]+(?:\.[\w-]+)+/\S*")
 
 
 def readable_word_count(text: str) -> int:
-    """Words of two or more letters left after cleaning, placeholders not counted.
+    """Words of two or more letters left after cleaning, masks and links not counted.
 
     0 for binary junk, digits, punctuation, or only a masked phone number or link.
     """
+    text = _BARE_LINK.sub(" ", _URL.sub(" ", _MASK.sub(" ", text)))
     return sum(
         1
         for token in basic_clean(text).split()

@@ -74,17 +74,19 @@ def _shared_metrics() -> Iterator[None]:
 
 
 def serve(host: str, port: int, workers: int, log_level: str) -> None:
-    if workers <= 1:
+    if workers <= 1 and not os.environ.get(MULTIPROCESS_ENV):
         uvicorn.run(
             APP, factory=True, host=host, port=port, log_level=log_level, proxy_headers=False
         )
         return
+    # Several workers, or one that an operator pointed at a shared metrics
+    # folder: either way the folder must start empty.
     with _shared_metrics():
         _serve_workers(host, port, workers, log_level)
 
 
 def _serve_workers(host: str, port: int, workers: int, log_level: str) -> None:
-    if not hasattr(socket, "SO_REUSEPORT"):
+    if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(
             APP,
             factory=True,

@@ -6,12 +6,13 @@ import codecs
 import csv
 import io
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pandas as pd
 from salur.model.artifact import ModelLoadError
@@ -47,6 +48,9 @@ DELIMITERS = (",", ";", "\t", "|")
 ONE_COLUMN = "\x1f"
 
 # What a wrong file most often is, by its first bytes, and what to do about it.
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+_LINE_BREAK_TEXT = re.compile(r"\r\n|\r|\n")
+
 SAVE_AS_CSV = "in Excel use Save As → CSV UTF-8 (Comma delimited)"
 NOT_CSV = {
     b"PK\x03\x04": ("an Excel workbook (.xlsx) or a zip archive", SAVE_AS_CSV),
@@ -94,27 +98,41 @@ def decode_input(path: Path) -> str:
         return data[bom:].decode("utf-8")
     except UnicodeDecodeError as error:
         offset = bom + error.start
-        line = data.count(b"\n", 0, offset) + 1
+        line = len(_LINE_BREAK.findall(data, 0, offset)) + 1
         raise InputError(
             f"{path} is not valid UTF-8 (line {line}, byte {offset}); re-save it as UTF-8 CSV"
         ) from error
 
 
+def _records(text: str, separator: str) -> Any:
+    # newline="" hands the csv module the line endings as written (\r\n, \n
+    # or an old Mac's \r), which it needs to tell them from quoted ones.
+    return csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+
+
 def _first_wide_record(text: str, separator: str) -> int:
     """Line number of the first record with more fields than the header (0 if none)."""
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
-    width = len(next(reader, []))
-    for record in reader:
-        if len(record) > width:
-            return reader.line_num
+    reader = _records(text, separator)
+    try:
+        width = len(next(reader, []))
+        for record in reader:
+            if len(record) > width:
+                return reader.line_num
+    except csv.Error:
+        return 0
     return 0
 
 
-def _header_names(text: str, separator: str) -> list[str]:
-    header = text.splitlines()[0] if text else ""
-    if separator == ONE_COLUMN:
-        return [header]
-    return next(csv.reader([header], delimiter=separator), [])
+def _header_names(text: str, separator: str) -> list[str] | None:
+    """The header's names as written (quotes removed), or None if unreadable."""
+    try:
+        return next(_records(text, separator), None)
+    except csv.Error:
+        return None
+
+
+def _first_line(text: str) -> str:
+    return _LINE_BREAK_TEXT.split(text, maxsplit=1)[0]
 
 
 def read_input(path: Path, text_column: str, title_column: str | None) -> pd.DataFrame:
@@ -125,7 +143,7 @@ def read_input(path: Path, text_column: str, title_column: str | None) -> pd.Dat
     repeated name cannot silently pick which column gets classified.
     """
     text = decode_input(path)
-    separator = detect_delimiter(text.splitlines()[0] if text else "")
+    separator = detect_delimiter(_first_line(text))
     try:
         with warnings.catch_warnings():
             # More fields in a row than in the header would otherwise shift
@@ -153,8 +171,10 @@ def read_input(path: Path, text_column: str, title_column: str | None) -> pd.Dat
     except pd.errors.EmptyDataError as error:
         raise InputError(f"input file {path} has no header row") from error
     names = _header_names(text, separator)
-    if len(names) == len(frame.columns):
-        frame.columns = pd.Index(names)
+    if names is None or len(names) != len(frame.columns):
+        # Never classify a column picked from a header read two different ways.
+        raise InputError(f"{path}: the header row cannot be read unambiguously; check its quotes")
+    frame.columns = pd.Index(names)
     for column in [text_column, title_column]:
         if not column:
             continue
@@ -255,8 +275,8 @@ def classify_csv(
 def _atomic_output(path: Path) -> Iterator[TextIO]:
     """A handle on a temporary file next to ``path``, moved onto it only on success.
 
-    The temporary file is made before any work, so that an unwritable output
-    fails in a second instead of after classifying every row.
+    The temporary file is made before classifying, so that an unwritable
+    output fails at once instead of after every row has been classified.
     """
     if path.is_dir():
         raise InputError(f"output {path} is a directory; give a file name")
@@ -264,13 +284,15 @@ def _atomic_output(path: Path) -> Iterator[TextIO]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror}; nothing was written") from error
+        reason = error.strerror or str(error)
+        raise InputError(f"cannot write {path}: {reason}; nothing was written") from error
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
         os.replace(tmp, path)
     except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror}; nothing was written") from error
+        reason = error.strerror or str(error)
+        raise InputError(f"cannot write {path}: {reason}; nothing was written") from error
     finally:
         Path(tmp).unlink(missing_ok=True)
 

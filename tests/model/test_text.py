@@ -87,6 +87,8 @@ def test_compose_document():
         ("[TELEPON]", 0),
         ("hubungi [TELEPON] atau [EMAIL]", 2),
         ("https://bit.ly/abc 081234567890 [NIK]", 0),
+        ("[NOMOR] bit.ly/abcd wa.me/6281234567890", 0),
+        ("nomor rumah 12 rusak", 3),
         ("12345 !!! \x00", 0),
         ("a b c", 0),
     ],

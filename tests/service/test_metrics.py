@@ -41,3 +41,26 @@ def test_two_workers_report_one_sum(tmp_path):
     # Each worker alone would have counted only its share of the 40.
     assert [classify_requests_counted(text) for text in scrapes] == [sent] * len(scrapes)
     assert all(re.search(r"^salur_model_loaded(\{[^}]*\})? 1\.0$", s, re.M) for s in scrapes)
+
+
+def test_the_shared_folder_starts_empty_and_a_temporary_one_is_removed(tmp_path, monkeypatch):
+    import os
+    from pathlib import Path
+
+    from salur.service.metrics import MULTIPROCESS_ENV
+    from salur.service.server import _shared_metrics
+
+    monkeypatch.delenv(MULTIPROCESS_ENV, raising=False)
+    with _shared_metrics():
+        made = Path(os.environ[MULTIPROCESS_ENV])
+        assert made.is_dir() and not any(made.iterdir())
+    assert not made.exists() and MULTIPROCESS_ENV not in os.environ
+
+    # An operator's folder: values of an earlier run are dropped, the folder stays.
+    own = tmp_path / "prom"
+    own.mkdir()
+    (own / "counter_123.db").write_bytes(b"stale")
+    monkeypatch.setenv(MULTIPROCESS_ENV, str(own))
+    with _shared_metrics():
+        assert not any(own.glob("*.db"))
+    assert own.is_dir() and os.environ[MULTIPROCESS_ENV] == str(own)

@@ -239,6 +239,11 @@ def test_output_that_cannot_be_written_is_a_clear_error(model_dir, tmp_path):
         (b"\xef\xbb\xbftext\n\xff\n", "line 2, byte 8"),
         (b"id,text\n1,ok\n2,jalan rusak, berlubang\n", "first at line 3"),
         (b"text,id,text\njalan,1,rusak\n", "2 columns named 'text'"),
+        # A quoted header name spanning two lines must not hide the repeat.
+        (b'"text",id,"judul\nlaporan",text\n1,2,3,4\n', "2 columns named 'text'"),
+        # Old Mac line endings: the line is still found, and no traceback.
+        (b"id,text\r1,jalan\r2,jalan rusak, berlubang\r", "first at line 3"),
+        (b"text\rjalan\r\xff\r", "line 3, byte 11"),
         (b"id, text \n1,jalan\n", "'id', ' text '"),
     ],
 )
@@ -274,6 +279,9 @@ def test_headers_rows_and_encodings_come_through_unchanged(tmp_path):
     # A separator inside a quoted column name does not count.
     source.write_bytes(b'"Judul, Ringkas";text\nx;jalan rusak, berlubang\n')
     assert read_input(source, "text", None)["text"].tolist() == ["jalan rusak, berlubang"]
+    # A quoted one-column header (R's write.csv, QUOTE_ALL) is unquoted like any other.
+    source.write_bytes(b'"text"\n"jalan rusak, berlubang"\n')
+    assert read_input(source, "text", None).to_dict("list") == {"text": ["jalan rusak, berlubang"]}
     # In a one-column file an empty line is an empty complaint, not nothing.
     source.write_bytes(b"text\njalan rusak\n\nsampah\n")
     assert read_input(source, "text", None)["text"].tolist() == ["jalan rusak", "", "sampah"]
