@@ -47,11 +47,12 @@ DELIMITERS = (",", ";", "\t", "|")
 # since Excel does not quote the commas of a lone text column.
 ONE_COLUMN = "\x1f"
 
-# What a wrong file most often is, by its first bytes, and what to do about it.
+# Any of the three line endings, counted for line numbers in messages.
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _LINE_BREAK_TEXT = re.compile(r"\r\n|\r|\n")
 
 SAVE_AS_CSV = "in Excel use Save As → CSV UTF-8 (Comma delimited)"
+# What a wrong file most often is, by its first bytes, and what to do about it.
 NOT_CSV = {
     b"PK\x03\x04": ("an Excel workbook (.xlsx) or a zip archive", SAVE_AS_CSV),
     b"\xd0\xcf\x11\xe0": ("an old Excel workbook (.xls)", SAVE_AS_CSV),

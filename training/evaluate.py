@@ -111,9 +111,10 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
     for setting, heads in results.items():
         if not isinstance(heads, dict):
             continue
+        lines += [f"## {setting}", ""]
+        if isinstance(heads.get("note"), str):
+            lines += [heads["note"], ""]
         lines += [
-            f"## {setting}",
-            "",
             "| head | n | accuracy | macro-F1 | ECE | threshold | auto-routed | auto precision |",
             "|---|---|---|---|---|---|---|---|",
         ]

@@ -370,7 +370,13 @@ def evaluate_recipe(
         "data_hash": data_hash(frame),
         "random_split": random_metrics,
         f"cross_region_{holdout_region}": region_metrics,
-        "urgency_gold_cv": {"urgency": urgency_cross_validation(frame, config)},
+        "urgency_gold_cv": {
+            "urgency": urgency_cross_validation(frame, config),
+            "note": (
+                "Confidences in this cross-validation are not recalibrated (no inner "
+                "out-of-fold fit), so its ECE is not comparable with the random split's."
+            ),
+        },
     }
 
 

@@ -14,3 +14,23 @@ def test_reliability_bins_and_calibration_error():
     assert expected_calibration_error(confidence, correct) == pytest.approx(0.125)
     perfect = np.array([0.5, 0.5, 1.0, 1.0])
     assert expected_calibration_error(perfect, np.array([1, 0, 1, 1], dtype=bool)) == 0.0
+
+
+def test_report_shows_reliability_and_notes(tmp_path):
+    import pandas as pd
+    from salur.training.evaluate import head_metrics, write_report
+
+    frame = pd.DataFrame({"agency": ["pupr", "pupr", "sosial", "sosial"]})
+    predicted = pd.DataFrame(
+        {
+            "agency_pred": ["pupr", "sosial", "sosial", "sosial"],
+            "agency_confidence": [0.9, 0.6, 0.8, 0.95],
+        }
+    )
+    metrics = head_metrics(frame, predicted, "agency", threshold=0.85)
+    results = {"setting": {"agency": metrics, "note": "confidences not recalibrated here"}}
+    report = write_report(results, tmp_path, "test").read_text()
+    assert "confidences not recalibrated here" in report
+    assert "| 0.8–0.9 | 2 | 0.85 | 1.00 |" in report
+    assert "| 0.9–1.0 | 1 | 0.95 | 1.00 |" in report
+    assert "| 0.5–0.6 | 1 | 0.60 | 0.00 |" in report
