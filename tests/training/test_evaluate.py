@@ -24,13 +24,13 @@ def test_report_shows_reliability_and_notes(tmp_path):
     predicted = pd.DataFrame(
         {
             "agency_pred": ["pupr", "sosial", "sosial", "sosial"],
-            "agency_confidence": [0.9, 0.6, 0.8, 0.95],
+            "agency_confidence": [0.91, 0.55, 0.85, 0.97],
         }
     )
     metrics = head_metrics(frame, predicted, "agency", threshold=0.85)
     results = {"setting": {"agency": metrics, "note": "confidences not recalibrated here"}}
     report = write_report(results, tmp_path, "test").read_text()
     assert "confidences not recalibrated here" in report
-    assert "| 0.8–0.9 | 2 | 0.85 | 1.00 |" in report
-    assert "| 0.9–1.0 | 1 | 0.95 | 1.00 |" in report
-    assert "| 0.5–0.6 | 1 | 0.60 | 0.00 |" in report
+    assert "| 0.9–1.0 | 2 | 0.94 | 1.00 |" in report
+    assert "| 0.8–0.9 | 1 | 0.85 | 1.00 |" in report
+    assert "| 0.5–0.6 | 1 | 0.55 | 0.00 |" in report
