@@ -23,6 +23,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 # the word "telepon".
 _PLACEHOLDER = re.compile(r"\[(telepon|nik|email|nama|url)\]", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# Line breaks that an export wrote as the two characters "\n" (a third of the
+# Surabaya texts): left alone they glue an "n" onto the next word ("nmohon").
+_ESCAPED_BREAK = re.compile(r"\\[nrt]")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _PHONE = re.compile(r"(?<!\d)(?:\+62|62|0)8\d{7,11}(?!\d)")
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
@@ -56,6 +59,7 @@ def load_replacements(
 
 def basic_clean(text: str) -> str:
     """Lowercase, fold Unicode, and replace URLs, PII and numbers by tokens."""
+    text = _ESCAPED_BREAK.sub(" ", text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = _PLACEHOLDER.sub(lambda match: f" x{match.group(1).lower()} ", text)
     text = _URL.sub(" xurl ", text)

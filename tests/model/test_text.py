@@ -31,6 +31,7 @@ def normalizer():
         ("RT 05 RW 03", "rt rw"),
         ("jalannya ora iso dilewati sih", "jalannya tidak iso dilewati"),
         ("teu aya cai", "tidak aya air"),
+        ("terima kasih.\\nMohon segera\\r\\n\\tdiperbaiki", "terima kasih mohon segera diperbaiki"),
         ("", ""),
         ("!!! ??? ...", ""),
     ],
