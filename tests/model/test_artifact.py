@@ -127,3 +127,21 @@ def test_fast_probabilities_match_sklearn(fitted_small, small_frame):
             fast[head], estimator.predict_proba(features), rtol=1e-9, atol=1e-12
         )
     assert isinstance(classify.estimators_["urgency"], CumulativeOrdinalClassifier)
+
+
+def test_classifier_reports_calibrated_confidence_from_metadata(fitted_small, tmp_path):
+    from salur.model.calibration import ConfidenceCalibration
+
+    text = "jalan rusak berlubang parah di depan sekolah, mohon diaspal"
+    calibration = ConfidenceCalibration(slope=1.4, intercept=0.3)
+    plain = Classifier(fitted_small, {"version": "plain"}).predict_one(text)
+    meta = {"version": "cal", "confidence_calibration": {"agency": calibration.to_dict()}}
+    folder = save_model(fitted_small, meta, "# card", tmp_path / "cal")
+    calibrated = Classifier.load(folder).predict_one(text)
+    raw = plain.heads["agency"].probability
+    assert calibrated.heads["agency"].code == plain.heads["agency"].code
+    assert calibrated.heads["agency"].probability == pytest.approx(
+        float(calibration.apply(np.array([raw]))[0])
+    )
+    # Heads without a map are untouched.
+    assert calibrated.heads["category"].probability == plain.heads["category"].probability
