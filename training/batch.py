@@ -144,6 +144,13 @@ def read_input(path: Path, text_column: str, title_column: str | None) -> pd.Dat
     repeated name cannot silently pick which column gets classified.
     """
     text = decode_input(path)
+    if "\x00" in _first_line(text):
+        # ASCII saved as UTF-16 without a byte-order mark, or as UTF-32, is
+        # valid UTF-8 full of NUL characters; no real header contains one.
+        raise InputError(
+            f"{path} has NUL characters in its header: it looks like UTF-16 or UTF-32 "
+            "text; re-save it as UTF-8 CSV"
+        )
     separator = detect_delimiter(_first_line(text))
     try:
         with warnings.catch_warnings():

@@ -245,6 +245,8 @@ def test_output_that_cannot_be_written_is_a_clear_error(model_dir, tmp_path):
         (b"id,text\r1,jalan\r2,jalan rusak, berlubang\r", "first at line 3"),
         (b"text\rjalan\r\xff\r", "line 3, byte 11"),
         (b"id, text \n1,jalan\n", "'id', ' text '"),
+        ("text\njalan rusak\n".encode("utf-16-le"), "looks like UTF-16 or UTF-32"),
+        ("text\njalan rusak\n".encode("utf-32"), "looks like UTF-16 or UTF-32"),
     ],
 )
 def test_unreadable_files_say_what_they_are_and_where(tmp_path, content, message):
