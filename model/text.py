@@ -8,6 +8,7 @@ is exactly what serving runs.
 from __future__ import annotations
 
 import csv
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -26,6 +27,10 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Line breaks that an export wrote as the two characters "\n" (a third of the
 # Surabaya texts): left alone they glue an "n" onto the next word ("nmohon").
 _ESCAPED_BREAK = re.compile(r"\\[nrt]")
+# Web intake and some exports carry HTML: "<br>", "<p>", "&nbsp;", "&quot;".
+# (No training text has any, so reading them away changes nothing learned.)
+_HTML_TAG = re.compile(r"<[A-Za-z/!][^>]{0,200}>")
+_HTML_ENTITY = re.compile(r"&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _PHONE = re.compile(r"(?<!\d)(?:\+62|62|0)8\d{7,11}(?!\d)")
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
@@ -60,6 +65,9 @@ def load_replacements(
 def basic_clean(text: str) -> str:
     """Lowercase, fold Unicode, and replace URLs, PII and numbers by tokens."""
     text = _ESCAPED_BREAK.sub(" ", text)
+    if _HTML_ENTITY.search(text):
+        text = html.unescape(text)
+    text = _HTML_TAG.sub(" ", text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = _PLACEHOLDER.sub(lambda match: f" x{match.group(1).lower()} ", text)
     text = _URL.sub(" xurl ", text)

@@ -32,6 +32,10 @@ def normalizer():
         ("jalannya ora iso dilewati sih", "jalannya tidak iso dilewati"),
         ("teu aya cai", "tidak aya air"),
         ("terima kasih.\\nMohon segera\\r\\n\\tdiperbaiki", "terima kasih mohon segera diperbaiki"),
+        (
+            "<p>Jalan&nbsp;rusak</p><br/>di desa &amp; &quot;kecamatan&quot;",
+            "jalan rusak di desa kecamatan",
+        ),
         ("", ""),
         ("!!! ??? ...", ""),
     ],
