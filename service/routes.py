@@ -36,7 +36,7 @@ from salur.service.schemas import (
     TaxonomyEntry,
     TaxonomyResponse,
 )
-from salur.service.storage import StorageUnavailable
+from salur.service.storage import RequestIdConflict, StorageUnavailable
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503)
@@ -193,6 +193,14 @@ def store_answers(
         return
     try:
         request.app.state.store.save_complaints(records)
+    except RequestIdConflict as error:
+        # Retrying cannot help: the id belongs to another complaint. The client
+        # still holds this one and can send it again under a new id.
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"X-Request-ID already used for a different complaint ({error}); "
+            "the complaint was not accepted, send it again with a new X-Request-ID or none",
+        ) from error
     except StorageUnavailable as error:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

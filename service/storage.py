@@ -28,7 +28,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 HEADS = ("agency", "category", "urgency", "report_type")
@@ -43,6 +43,14 @@ URGENCY_ORDER = {"darurat": 0, "tinggi": 1, "sedang": 2, "rendah": 3}
 
 class StorageUnavailable(RuntimeError):
     """The database cannot be reached or refused the write."""
+
+
+class RequestIdConflict(ValueError):
+    """A request id is already stored for a different complaint."""
+
+    def __init__(self, request_ids: Sequence[str]) -> None:
+        super().__init__(", ".join(request_ids))
+        self.request_ids = list(request_ids)
 
 
 def now() -> datetime:
@@ -202,10 +210,34 @@ class Store:
 
     # -- writes from the classify endpoint -------------------------------------------------
     def save_complaints(self, records: Sequence[ComplaintRecord]) -> None:
-        """All records in one transaction: either every answer is stored or none."""
+        """All records in one transaction: either every answer is stored or none.
+
+        Request ids are unique. A repeat of the same complaints under the same
+        ids (an intake system retrying after a lost answer) is already stored
+        and succeeds without a second copy; the same id for a different
+        complaint raises :class:`RequestIdConflict`.
+        """
         self.ensure_schema()
+        sent = {r.request_id: (r.title_masked, r.text_masked) for r in records}
+        try:
+            with self.session() as session:
+                session.add_all(records)
+        except StorageUnavailable as error:
+            if not isinstance(error.__cause__, IntegrityError):
+                raise
+            stored = self._stored_texts(list(sent))
+            if not stored:
+                # Not a clash with an earlier request: nothing of it is stored.
+                raise
+            if stored != sent:
+                raise RequestIdConflict(sorted(stored)) from error
+
+    def _stored_texts(self, request_ids: list[str]) -> dict[str, tuple[str | None, str]]:
+        query = select(
+            ComplaintRecord.request_id, ComplaintRecord.title_masked, ComplaintRecord.text_masked
+        ).where(ComplaintRecord.request_id.in_(request_ids))
         with self.session() as session:
-            session.add_all(records)
+            return {rid: (title, text) for rid, title, text in session.execute(query)}
 
     # -- the review queue ------------------------------------------------------------------
     def queue(self, flt: QueueFilter, limit: int = 50, offset: int = 0) -> list[ComplaintRecord]:

@@ -210,3 +210,31 @@ def test_logout(review_client):
     out = review_client.post("/admin/logout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303
     assert review_client.get("/admin", follow_redirects=False).status_code == 303
+
+
+def test_a_retry_under_the_same_request_id_is_stored_once(review_client, auth):
+    headers = {**auth, "X-Request-ID": "intake-42"}
+    first = review_client.post("/v1/classify", json={"text": TEXT}, headers=headers)
+    again = review_client.post("/v1/classify", json={"text": TEXT}, headers=headers)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json()["request_id"] == "intake-42"
+    assert len(review_client.get("/v1/review/queue", headers=auth).json()["items"]) == 1
+
+
+def test_a_reused_request_id_for_another_complaint_is_a_conflict(review_client, auth):
+    headers = {**auth, "X-Request-ID": "intake-43"}
+    assert (
+        review_client.post("/v1/classify", json={"text": TEXT}, headers=headers).status_code == 200
+    )
+    other = review_client.post(
+        "/v1/classify", json={"text": "lampu jalan mati di gang tiga"}, headers=headers
+    )
+    assert other.status_code == 409
+    assert "new X-Request-ID" in other.json()["detail"]
+    # The first complaint is untouched, and the second goes through under a fresh id.
+    items = review_client.get("/v1/review/queue", headers=auth).json()["items"]
+    assert [item["request_id"] for item in items] == ["intake-43"]
+    fresh = review_client.post(
+        "/v1/classify", json={"text": "lampu jalan mati di gang tiga"}, headers=auth
+    )
+    assert fresh.status_code == 200

@@ -11,6 +11,7 @@ from salur.service.storage import (
     PENDING,
     ComplaintRecord,
     QueueFilter,
+    RequestIdConflict,
     StorageUnavailable,
     Store,
 )
@@ -149,6 +150,20 @@ def test_duplicate_request_id_is_refused_whole(store):
     with pytest.raises(StorageUnavailable):
         store.save_complaints([one, two])
     assert store.counts() == {}
+
+
+def test_a_replayed_request_is_stored_once_and_a_reused_id_conflicts(store):
+    first = record(1)
+    store.save_complaints([first])
+    replay = record(1)
+    replay.request_id = first.request_id
+    store.save_complaints([replay])  # an intake retry: already stored, no error
+    assert store.counts() == {PENDING: 1}
+    other = record(2)
+    other.request_id = first.request_id
+    with pytest.raises(RequestIdConflict, match=first.request_id):
+        store.save_complaints([other, record(3)])
+    assert store.counts() == {PENDING: 1}
 
 
 def test_admins(store):
