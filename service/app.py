@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -34,6 +35,7 @@ from salur import __version__
 
 log = logging.getLogger("salur.service")
 access_log = logging.getLogger("salur.access")
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -127,7 +129,10 @@ class Observe:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
             metrics = scope["app"].state.metrics
-            metrics.requests.labels(scope["method"], route, str(status)).inc()
+            # Any token is a valid HTTP method; an unbounded label would let
+            # anyone grow the metrics without limit.
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+            metrics.requests.labels(method, route, str(status)).inc()
             metrics.latency.labels(route).observe(elapsed)
             access_log.info(
                 "request_id=%s method=%s route=%s status=%s ms=%.1f %s",
@@ -140,8 +145,36 @@ class Observe:
             )
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of each record."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def _log_to_stderr(level: str) -> None:
+    """Give the service's loggers a handler of their own, once per process.
+
+    uvicorn configures only its own loggers; without a handler the access lines
+    (request id, route, status, decision, timing) would be dropped, since
+    Python's last-resort handler prints warnings and worse only.
+    """
+    service_log = logging.getLogger("salur")
+    service_log.setLevel(level.upper())
+    if not any(isinstance(h, _StderrHandler) for h in service_log.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        service_log.addHandler(handler)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    _log_to_stderr(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -43,9 +43,16 @@ class RunningServer:
 
 
 def start_server(
-    env: dict[str, str], workers: int = 1, cwd: Path | None = None, timeout: float = 60.0
+    env: dict[str, str],
+    workers: int = 1,
+    cwd: Path | None = None,
+    timeout: float = 60.0,
+    log_path: Path | None = None,
 ) -> RunningServer:
-    """`salur serve` on a free loopback port; raises RuntimeError if not ready in time."""
+    """`salur serve` on a free loopback port; raises RuntimeError if not ready in time.
+
+    With ``log_path`` the server's stderr (its logs) goes to that file.
+    """
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
@@ -64,7 +71,7 @@ def start_server(
         env={**os.environ, **env},
         cwd=cwd,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log_path.open("ab") if log_path else subprocess.DEVNULL,
         start_new_session=True,
     )
     server = RunningServer(process, f"http://127.0.0.1:{port}", 0.0)

@@ -64,3 +64,37 @@ def test_the_shared_folder_starts_empty_and_a_temporary_one_is_removed(tmp_path,
     with _shared_metrics():
         assert not any(own.glob("*.db"))
     assert own.is_dir() and os.environ[MULTIPROCESS_ENV] == str(own)
+
+
+def test_the_served_process_writes_access_lines_without_text_or_pii(tmp_path):
+    log_path = tmp_path / "server.log"
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/log.db",
+        "SALUR_API_KEYS": KEY,
+        "SALUR_LOG_LEVEL": "info",
+        "SALUR_THRESHOLDS": '{"agency": 1.0}',
+    }
+    server = start_server(env, workers=1, cwd=tmp_path, log_path=log_path)
+    secret = "nama saya Budi Santoso NIK 3273011234567890 hp 081234567890 jalan rusak"
+    try:
+        answer = httpx.post(
+            f"{server.base_url}/v1/classify",
+            headers={"X-API-Key": KEY},
+            json={"text": secret, "region": "kota-surabaya"},
+            timeout=10,
+        )
+        assert answer.status_code == 200
+        # Arbitrary method tokens are counted as one label value, not one each.
+        for n in range(5):
+            httpx.request(f"X{n}", f"{server.base_url}/healthz", timeout=10)
+        exposition = httpx.get(
+            f"{server.base_url}/metrics", headers={"X-API-Key": KEY}, timeout=10
+        ).text
+    finally:
+        server.stop()
+    logged = log_path.read_text()
+    assert f"request_id={answer.json()['request_id']}" in logged
+    assert "route=/v1/classify status=200" in logged
+    for leaked in ("Budi", "Santoso", "3273011234567890", "081234567890", "jalan rusak"):
+        assert leaked not in logged
+    assert 'method="other"' in exposition and 'method="X1"' not in exposition
