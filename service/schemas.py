@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# An identifier or a name with control characters is a client bug, and
+# PostgreSQL cannot store NUL at all: refused with a 422 rather than a 503 later.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 
 # Hard caps so that schema validation itself never handles absurd payloads;
 # the configured (smaller) limits are checked with clear messages in the routes.
@@ -28,8 +32,18 @@ class ClassifyRequest(BaseModel):
         description='Intake channel: "web", "sms", "app", "email", ...',
     )
     external_id: str | None = Field(
-        default=None, max_length=128, description="The intake system's own id."
+        default=None,
+        max_length=128,
+        pattern=NO_CONTROL_CHARACTERS,
+        description="The intake system's own id.",
     )
+
+    @field_validator("text", "title")
+    @classmethod
+    def drop_nul_characters(cls, value: str | None) -> str | None:
+        # NUL carries nothing in a complaint, and PostgreSQL refuses to store
+        # it: left in, a complaint bound for review could never be accepted.
+        return value.replace("\x00", "") if value else value
 
     model_config = ConfigDict(
         extra="forbid",
@@ -233,7 +247,10 @@ class ReviewAction(BaseModel):
 
     action: str = Field(pattern=r"^(accepted|corrected|bukan_wewenang)$")
     reviewer: str = Field(
-        min_length=1, max_length=64, description="Who decided, for the audit log."
+        min_length=1,
+        max_length=64,
+        pattern=NO_CONTROL_CHARACTERS,
+        description="Who decided, for the audit log.",
     )
     agency: str | None = Field(default=None, max_length=64)
     category: str | None = Field(default=None, max_length=64)

@@ -238,3 +238,28 @@ def test_a_reused_request_id_for_another_complaint_is_a_conflict(review_client, 
         "/v1/classify", json={"text": "lampu jalan mati di gang tiga"}, headers=auth
     )
     assert fresh.status_code == 200
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_nul_characters_never_block_a_complaint(make_client, auth, backend, request):
+    # PostgreSQL cannot store NUL: left in, the write would fail on every retry.
+    overrides = {"thresholds": {"agency": 1.01}}
+    if backend == "postgresql":
+        overrides["database_url"] = request.getfixturevalue("postgres_url")
+    client = make_client(**overrides)
+    answer = client.post(
+        "/v1/classify",
+        json={"text": "jalan rusak\x00 berlubang", "title": "jalan\x00", "region": "kab-bandung"},
+        headers={**auth, "X-Request-ID": f"nul-{backend}"},
+    )
+    assert answer.status_code == 200, answer.text
+    item = next(
+        i
+        for i in client.get("/v1/review/queue", headers=auth).json()["items"]
+        if i["request_id"] == f"nul-{backend}"
+    )
+    assert item["text_masked"] == "jalan rusak berlubang"
+    refused = client.post(
+        "/v1/classify", json={"text": "jalan rusak", "external_id": "a\x00b"}, headers=auth
+    )
+    assert refused.status_code == 422
