@@ -125,8 +125,16 @@ def check_csrf(request: Request, presented: str | None) -> None:
 
 
 def signed_in(request: Request) -> str | None:
-    admin = request.session.get("admin")
-    return str(admin) if admin else None
+    """The admin of this browser session, if the server still holds the session.
+
+    The cookie is signed, so it cannot be forged, but a copy would stay valid
+    until it expires; checking the server's session table makes logging out
+    (and a new password) end it.
+    """
+    admin, token = request.session.get("admin"), request.session.get("sid")
+    if not admin or not token:
+        return None
+    return str(admin) if store_of(request).admin_of_session(str(token)) == admin else None
 
 
 @pages.get("/login", response_class=HTMLResponse)
@@ -147,6 +155,7 @@ def login(
         return render(request, "login.html", {"error": "Nama pengguna atau kata sandi salah."}, 401)
     request.session.clear()
     request.session["admin"] = username
+    request.session["sid"] = store_of(request).open_admin_session(username)
     request.session["csrf"] = new_csrf_token()
     return RedirectResponse("/admin", status_code=303)
 
@@ -156,6 +165,9 @@ def logout(
     request: Request, csrf_token_field: str = Form(alias="csrf_token", default="")
 ) -> Response:
     check_csrf(request, csrf_token_field)
+    token = request.session.get("sid")
+    if token:
+        store_of(request).close_admin_sessions(token=str(token))
     request.session.clear()
     return RedirectResponse("/admin/login", status_code=303)
 

@@ -6,10 +6,12 @@ never updates or deletes its rows, and on PostgreSQL a trigger refuses it.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     create_engine,
+    delete,
     event,
     func,
     select,
@@ -132,6 +135,22 @@ class Admin(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AdminSession(Base):
+    __tablename__ = "admin_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# As long as the signed session cookie lives; older rows are swept at each login.
+ADMIN_SESSION_SECONDS = 8 * 3600
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -374,8 +393,40 @@ class Store:
             existing = session.scalar(select(Admin).where(Admin.username == username))
             if existing:
                 existing.password_hash = password_hash
+                # A new password ends the sessions opened with the old one.
+                session.execute(delete(AdminSession).where(AdminSession.username == username))
             else:
                 session.add(Admin(username=username, password_hash=password_hash, created_at=now()))
+
+    def open_admin_session(self, username: str) -> str:
+        """A new session token for ``username``; only its hash is stored."""
+        token = secrets.token_urlsafe(32)
+        expired = now() - timedelta(seconds=ADMIN_SESSION_SECONDS)
+        with self.session() as session:
+            session.execute(delete(AdminSession).where(AdminSession.created_at < expired))
+            session.add(
+                AdminSession(token_hash=_token_hash(token), username=username, created_at=now())
+            )
+        return token
+
+    def admin_of_session(self, token: str) -> str | None:
+        """The admin a live session token belongs to, or None (logged out, expired, unknown)."""
+        expired = now() - timedelta(seconds=ADMIN_SESSION_SECONDS)
+        query = select(AdminSession.username).where(
+            AdminSession.token_hash == _token_hash(token), AdminSession.created_at >= expired
+        )
+        with self.session() as session:
+            return session.scalar(query)
+
+    def close_admin_sessions(self, token: str | None = None, username: str | None = None) -> None:
+        """End one session (logout), or every session of ``username`` (new password)."""
+        condition = (
+            AdminSession.token_hash == _token_hash(token)
+            if token is not None
+            else AdminSession.username == username
+        )
+        with self.session() as session:
+            session.execute(delete(AdminSession).where(condition))
 
     def admin_hash(self, username: str) -> str | None:
         with self.session() as session:

@@ -212,6 +212,35 @@ def test_logout(review_client):
     assert review_client.get("/admin", follow_redirects=False).status_code == 303
 
 
+def test_a_copied_session_cookie_dies_with_logout_and_with_a_new_password(review_client):
+    from salur.service.security import hash_password
+
+    def session_cookie():
+        return [c.value for c in review_client.cookies.jar if c.name == "salur_admin"][-1]
+
+    def copied_cookie_opens_admin(cookie):
+        review_client.cookies.clear()
+        opened = review_client.get(
+            "/admin", headers={"Cookie": f"salur_admin={cookie}"}, follow_redirects=False
+        )
+        review_client.cookies.clear()
+        review_client.cookies.set("salur_admin", cookie)
+        return opened.status_code == 200
+
+    login(review_client)
+    copied = session_cookie()
+    assert copied_cookie_opens_admin(copied)
+    token = csrf_from(review_client, "/admin")
+    review_client.post("/admin/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert not copied_cookie_opens_admin(copied)
+
+    login(review_client)
+    copied = session_cookie()
+    review_client.app.state.store.add_admin("admin1", hash_password("baru-dan-panjang-456"))
+    assert not copied_cookie_opens_admin(copied)
+    assert login(review_client, password="baru-dan-panjang-456").status_code == 303
+
+
 def test_a_retry_under_the_same_request_id_is_stored_once(review_client, auth):
     headers = {**auth, "X-Request-ID": "intake-42"}
     first = review_client.post("/v1/classify", json={"text": TEXT}, headers=headers)
