@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from salur.model.artifact import ModelLoadError
 from salur.model.regions import RegionError
 from salur.service.admin import pages, review_api
+from salur.service.auth import ApiKeyGate
 from salur.service.metrics import Metrics
 from salur.service.ratelimit import RateLimiter
 from salur.service.routes import api, metrics_router, public
@@ -268,6 +269,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="strict",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(ApiKeyGate)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Observe)
     return app

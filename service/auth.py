@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from fastapi import HTTPException, Request, Security, status
+from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Intake system key.")
 
@@ -19,18 +23,28 @@ def key_is_valid(presented: str, configured: list[str]) -> bool:
     return matched
 
 
-def require_api_key(request: Request, api_key: str | None = Security(api_key_header)) -> None:
-    settings = request.app.state.settings
+def refusal(presented: str | None, settings: Any) -> HTTPException | None:
+    """Why a request with this key may not pass, or None if it may."""
     if settings.auth_disabled:
-        return
-    if not api_key:
-        raise HTTPException(
+        return None
+    if not presented:
+        return HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing X-API-Key header",
             {"WWW-Authenticate": "API-Key"},
         )
-    if not settings.api_keys or not key_is_valid(api_key, settings.api_keys):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid API key")
+    if not settings.api_keys or not key_is_valid(presented, settings.api_keys):
+        return HTTPException(status.HTTP_403_FORBIDDEN, "invalid API key")
+    return None
+
+
+def require_api_key(request: Request, api_key: str | None = Security(api_key_header)) -> None:
+    settings = request.app.state.settings
+    problem = refusal(api_key, settings)
+    if problem is not None:
+        raise problem
+    if settings.auth_disabled:
+        return
     limiter = request.app.state.rate_limiter
     if limiter is not None:
         allowed, retry_after = limiter.hit(api_key)
@@ -40,3 +54,35 @@ def require_api_key(request: Request, api_key: str | None = Security(api_key_hea
                 f"rate limit of {limiter.rate} per API key exceeded",
                 {"Retry-After": str(retry_after)},
             )
+
+
+KEYED_PREFIXES = ("/v1/", "/metrics")
+
+
+class ApiKeyGate:
+    """Refuse keyless and wrongly keyed requests before their body is read.
+
+    The route dependency checks the key too, but only after FastAPI has read
+    and parsed the body: without this gate anyone could make the server read
+    and parse megabytes of JSON, and would learn about it from a 422.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(KEYED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        presented = Headers(scope=scope).get("x-api-key")
+        problem = refusal(presented, scope["app"].state.settings)
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        request_id = scope.get("state", {}).get("request_id")
+        response = JSONResponse(
+            {"detail": problem.detail, "request_id": request_id},
+            status_code=problem.status_code,
+            headers=problem.headers,
+        )
+        await response(scope, receive, send)

@@ -136,3 +136,21 @@ def test_corrupt_model_is_refused_at_start(small_model_dir, tmp_path, make_clien
     client = make_client(model_dir=tampered)
     ready = client.get("/readyz")
     assert ready.status_code == 503 and "SHA-256" in ready.json()["detail"]
+
+
+def test_the_key_is_checked_before_the_body_is_read(client, auth):
+    malformed = b'{"text": "jalan rusak", ' + b"x" * 100_000
+    headers = {"Content-Type": "application/json"}
+    keyless = client.post("/v1/classify", content=malformed, headers=headers)
+    assert keyless.status_code == 401, keyless.text
+    assert keyless.json()["detail"] == "missing X-API-Key header"
+    assert keyless.json()["request_id"] == keyless.headers["X-Request-ID"]
+    wrong = client.post("/v1/classify", content=malformed, headers={**headers, "X-API-Key": "no"})
+    assert wrong.status_code == 403
+    # With a key the same body is parsed and refused for what it is.
+    assert (
+        client.post("/v1/classify", content=malformed, headers={**headers, **auth}).status_code
+        == 422
+    )
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/healthz").status_code == 200
