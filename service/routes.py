@@ -372,6 +372,20 @@ def readyz(request: Request, response: Response) -> Health:
     return Health(status="ready", model_version=runtime.classifier.version)
 
 
+# HEAD as well, outside the API schema: load balancers often probe with it.
+@public.head("/healthz", include_in_schema=False)
+def healthz_head() -> Response:
+    return Response()
+
+
+@public.head("/readyz", include_in_schema=False)
+def readyz_head(request: Request) -> Response:
+    ready = request.app.state.runtime is not None
+    return Response(
+        status_code=status.HTTP_200_OK if ready else status.HTTP_503_SERVICE_UNAVAILABLE
+    )
+
+
 @metrics_router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def prometheus_metrics(request: Request) -> Response:
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

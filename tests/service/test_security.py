@@ -154,3 +154,8 @@ def test_the_key_is_checked_before_the_body_is_read(client, auth):
     )
     assert client.get("/metrics").status_code == 401
     assert client.get("/healthz").status_code == 200
+
+
+def test_health_probes_answer_head_as_load_balancers_send_it(client):
+    assert client.head("/healthz").status_code == 200
+    assert client.head("/readyz").status_code == 200
