@@ -30,12 +30,20 @@ def _sigmoid_calibrated(estimator: CalibratedClassifierCV, X: Any) -> tuple[np.n
     input validation of every per-class calibrator costs ~7 ms for a single
     complaint, the arithmetic ~0.1 ms. A test checks that both agree.
     """
+    coef, intercept, a, b = _platt_parts(estimator)
+    scores = np.asarray(X @ coef.T, dtype=np.float64) + intercept
+    return scores, expit(-(a * scores + b))
+
+
+def _platt_parts(
+    estimator: CalibratedClassifierCV,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weights, intercepts and per-class sigmoid parameters (a, b) of a fitted calibrator."""
     calibrated = estimator.calibrated_classifiers_[0]
     base = calibrated.estimator
-    scores = np.asarray(X @ base.coef_.T, dtype=np.float64) + base.intercept_
     a = np.array([c.a_ for c in calibrated.calibrators])
     b = np.array([c.b_ for c in calibrated.calibrators])
-    return scores, expit(-(a * scores + b))
+    return np.asarray(base.coef_), np.asarray(base.intercept_), a, b
 
 
 def _calibrated_svc(
@@ -107,11 +115,11 @@ class CumulativeOrdinalClassifier(ClassifierMixin, BaseEstimator):
         self.class_rank_ = np.array([levels.index(c) for c in self.classes_])
         self.signs_ = signs[self.class_rank_]
         # The cuts stacked, so that prediction takes one sparse product for all.
-        fitted = [cut.calibrated_classifiers_[0] for cut in self.cuts_]
-        self.cut_coef_ = np.vstack([f.estimator.coef_[0] for f in fitted])
-        self.cut_intercept_ = np.array([f.estimator.intercept_[0] for f in fitted])
-        self.cut_a_ = np.array([f.calibrators[0].a_ for f in fitted])
-        self.cut_b_ = np.array([f.calibrators[0].b_ for f in fitted])
+        # Each cut is binary: one weight row, one intercept, one sigmoid (a, b).
+        parts = [_platt_parts(cut) for cut in self.cuts_]
+        coef, intercept, a, b = (np.vstack(column) for column in zip(*parts, strict=True))
+        self.cut_coef_ = coef
+        self.cut_intercept_, self.cut_a_, self.cut_b_ = intercept[:, 0], a[:, 0], b[:, 0]
         self.coef_ = self.signs_ @ self.cut_coef_
         self.intercept_ = self.signs_ @ self.cut_intercept_
         return self

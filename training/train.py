@@ -145,14 +145,17 @@ def choose_decisions(
 def fit_calibrations(
     frame: pd.DataFrame, predicted: pd.DataFrame, heads: tuple[str, ...] = HEADS
 ) -> dict[str, ConfidenceCalibration]:
-    calibrations = {}
-    for head in heads:
-        labelled = (frame[head] != "") & predicted[f"{head}_pred"].notna()
-        calibrations[head] = fit_confidence_calibration(
-            predicted.loc[labelled, f"{head}_confidence"].to_numpy(dtype=float),
-            (predicted.loc[labelled, f"{head}_pred"] == frame.loc[labelled, head]).to_numpy(),
-        )
-    return calibrations
+    return {head: fit_confidence_calibration(*scored(frame, predicted, head)) for head in heads}
+
+
+def scored(
+    frame: pd.DataFrame, predicted: pd.DataFrame, head: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence and rightness of ``head``'s predictions on the rows labelled for it."""
+    labelled = (frame[head] != "") & predicted[f"{head}_pred"].notna()
+    confidence = predicted.loc[labelled, f"{head}_confidence"].to_numpy(dtype=float)
+    correct = (predicted.loc[labelled, f"{head}_pred"] == frame.loc[labelled, head]).to_numpy()
+    return confidence, correct
 
 
 def fit_and_measure(
@@ -227,10 +230,8 @@ def choose_thresholds(
 ) -> dict[str, float]:
     thresholds = {}
     for head in heads:
-        labelled = (frame[head] != "") & predicted[f"{head}_pred"].notna()
         thresholds[head] = choose_threshold(
-            predicted.loc[labelled, f"{head}_confidence"].to_numpy(),
-            (predicted.loc[labelled, f"{head}_pred"] == frame.loc[labelled, head]).to_numpy(),
+            *scored(frame, predicted, head),
             target_precision=config.target_precision.get(head, 0.95),
             min_support=config.min_threshold_support,
             confidence_level=config.threshold_confidence or None,
