@@ -167,7 +167,7 @@ def logout(
     check_csrf(request, csrf_token_field)
     token = request.session.get("sid")
     if token:
-        store_of(request).close_admin_sessions(token=str(token))
+        store_of(request).close_admin_session(str(token))
     request.session.clear()
     return RedirectResponse("/admin/login", status_code=303)
 

@@ -26,7 +26,7 @@ from salur.service.routes import api, metrics_router, public
 from salur.service.runtime import load_runtime
 from salur.service.security import ADMIN_HEADERS, session_secret
 from salur.service.settings import Settings
-from salur.service.storage import StorageUnavailable, Store
+from salur.service.storage import ADMIN_SESSION_SECONDS, StorageUnavailable, Store
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -265,7 +265,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         SessionMiddleware,
         secret_key=session_secret(settings.session_secret, Path("var/session.key")),
         session_cookie="salur_admin",
-        max_age=8 * 3600,
+        max_age=ADMIN_SESSION_SECONDS,
         same_site="strict",
         https_only=settings.secure_cookies,
     )

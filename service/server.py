@@ -17,7 +17,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
 
@@ -74,14 +74,10 @@ def _shared_metrics() -> Iterator[None]:
 
 
 def serve(host: str, port: int, workers: int, log_level: str) -> None:
-    if workers <= 1 and not os.environ.get(MULTIPROCESS_ENV):
-        uvicorn.run(
-            APP, factory=True, host=host, port=port, log_level=log_level, proxy_headers=False
-        )
-        return
     # Several workers, or one that an operator pointed at a shared metrics
-    # folder: either way the folder must start empty.
-    with _shared_metrics():
+    # folder, need that folder (empty at start); a lone plain worker does not.
+    shared = workers > 1 or bool(os.environ.get(MULTIPROCESS_ENV))
+    with _shared_metrics() if shared else nullcontext():
         _serve_workers(host, port, workers, log_level)
 
 

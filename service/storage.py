@@ -145,8 +145,14 @@ class AdminSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-# As long as the signed session cookie lives; older rows are swept at each login.
+# How long an admin session lives: the signed cookie's max age and the server's
+# row alike; older rows are swept at each login.
 ADMIN_SESSION_SECONDS = 8 * 3600
+
+
+def _session_cutoff() -> datetime:
+    """Sessions opened before this moment have expired."""
+    return now() - timedelta(seconds=ADMIN_SESSION_SECONDS)
 
 
 def _token_hash(token: str) -> str:
@@ -401,9 +407,8 @@ class Store:
     def open_admin_session(self, username: str) -> str:
         """A new session token for ``username``; only its hash is stored."""
         token = secrets.token_urlsafe(32)
-        expired = now() - timedelta(seconds=ADMIN_SESSION_SECONDS)
         with self.session() as session:
-            session.execute(delete(AdminSession).where(AdminSession.created_at < expired))
+            session.execute(delete(AdminSession).where(AdminSession.created_at < _session_cutoff()))
             session.add(
                 AdminSession(token_hash=_token_hash(token), username=username, created_at=now())
             )
@@ -411,22 +416,19 @@ class Store:
 
     def admin_of_session(self, token: str) -> str | None:
         """The admin a live session token belongs to, or None (logged out, expired, unknown)."""
-        expired = now() - timedelta(seconds=ADMIN_SESSION_SECONDS)
         query = select(AdminSession.username).where(
-            AdminSession.token_hash == _token_hash(token), AdminSession.created_at >= expired
+            AdminSession.token_hash == _token_hash(token),
+            AdminSession.created_at >= _session_cutoff(),
         )
         with self.session() as session:
             return session.scalar(query)
 
-    def close_admin_sessions(self, token: str | None = None, username: str | None = None) -> None:
-        """End one session (logout), or every session of ``username`` (new password)."""
-        condition = (
-            AdminSession.token_hash == _token_hash(token)
-            if token is not None
-            else AdminSession.username == username
-        )
+    def close_admin_session(self, token: str) -> None:
+        """End one session (logout); a new password ends all of an admin's in add_admin."""
         with self.session() as session:
-            session.execute(delete(AdminSession).where(condition))
+            session.execute(
+                delete(AdminSession).where(AdminSession.token_hash == _token_hash(token))
+            )
 
     def admin_hash(self, username: str) -> str | None:
         with self.session() as session:
