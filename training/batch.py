@@ -144,14 +144,15 @@ def read_input(path: Path, text_column: str, title_column: str | None) -> pd.Dat
     repeated name cannot silently pick which column gets classified.
     """
     text = decode_input(path)
-    if "\x00" in _first_line(text):
+    header = _first_line(text)
+    if "\x00" in header:
         # ASCII saved as UTF-16 without a byte-order mark, or as UTF-32, is
         # valid UTF-8 full of NUL characters; no real header contains one.
         raise InputError(
             f"{path} has NUL characters in its header: it looks like UTF-16 or UTF-32 "
             "text; re-save it as UTF-8 CSV"
         )
-    separator = detect_delimiter(_first_line(text))
+    separator = detect_delimiter(header)
     try:
         with warnings.catch_warnings():
             # More fields in a row than in the header would otherwise shift
@@ -292,17 +293,19 @@ def _atomic_output(path: Path) -> Iterator[TextIO]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise InputError(f"cannot write {path}: {reason}; nothing was written") from error
+        raise _cannot_write(path, error) from error
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
         os.replace(tmp, path)
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise InputError(f"cannot write {path}: {reason}; nothing was written") from error
+        raise _cannot_write(path, error) from error
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _cannot_write(path: Path, error: OSError) -> InputError:
+    return InputError(f"cannot write {path}: {error.strerror or error}; nothing was written")
 
 
 def _model_row(prediction: Prediction) -> dict[str, object]:
