@@ -59,6 +59,17 @@ class Classifier:
         self.pipeline = pipeline
         self.metadata = dict(metadata)
         self.thresholds = dict(thresholds or self.metadata.get("thresholds", {}))
+        # Routing thresholds measured per region of the training data; None for
+        # model folders from before they were chosen per region.
+        per_region = self.metadata.get("region_thresholds")
+        self.region_thresholds: dict[str, dict[str, float]] | None = (
+            None
+            if per_region is None
+            else {
+                str(region): {str(head): float(v) for head, v in values.items()}
+                for region, values in per_region.items()
+            }
+        )
         self.version = str(self.metadata.get("version", "unversioned"))
         self.calibrations = calibrations_from_metadata(self.metadata)
         classify = pipeline.named_steps["classify"]

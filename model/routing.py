@@ -10,6 +10,53 @@ from salur.model.decision import Decision, decide
 from salur.model.regions import Region, Routing, route_agency
 from salur.model.taxonomy import Taxonomy
 
+# The region a request that names none is routed in; its thresholds are the
+# model's pooled ones, since its complaints may come from anywhere.
+GENERIC_REGION = "default"
+# The heads whose confidence can decide where a complaint goes: the agency,
+# and the category where a region's override maps it to an agency.
+ROUTING_HEADS = ("agency", "category")
+
+
+def has_region_history(
+    region_code: str, region_thresholds: Mapping[str, Mapping[str, float]] | None
+) -> bool | None:
+    """Whether a model measured routing on the region's own complaints.
+
+    None when it cannot say: the generic region, or a model from before
+    thresholds were chosen per region.
+    """
+    if region_thresholds is None or region_code == GENERIC_REGION:
+        return None
+    return region_code in region_thresholds
+
+
+def thresholds_for_region(
+    region_code: str,
+    model_thresholds: Mapping[str, float],
+    region_thresholds: Mapping[str, Mapping[str, float]] | None,
+    overrides: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """The thresholds a region's complaints are decided with, before its own file's.
+
+    A model that chose thresholds per region (``region_thresholds`` in its
+    metadata) knows which regions it was measured on. A region it has no
+    labelled history for gets no certified routing threshold: trained without
+    Kab. Bandung and tested on it, the pooled agency threshold routed half of
+    Bandung at 0.67 precision. Its routing heads are set to 1.0, so every
+    complaint is a suggestion in the review queue until its corrections are in
+    a retrained model. Operator ``overrides`` (``SALUR_THRESHOLDS``) apply to
+    every region; a region file's own thresholds are merged later, by
+    :func:`route_prediction`, and win over all of these.
+    """
+    base = dict(model_thresholds)
+    if region_thresholds is not None and region_code != GENERIC_REGION:
+        measured = region_thresholds.get(region_code, {})
+        # Routing heads the region was not measured on route nothing by themselves.
+        base.update({head: 1.0 for head in ROUTING_HEADS if head in base})
+        base.update({head: float(value) for head, value in measured.items()})
+    return {**base, **(overrides or {})}
+
 
 @dataclass(frozen=True)
 class RoutedPrediction:

@@ -159,7 +159,7 @@ def classify_items(
         zip(items, regions, predictions, strict=True)
     ):
         routed = route_prediction(
-            prediction, runtime.regions[region], runtime.thresholds, runtime.taxonomy
+            prediction, runtime.regions[region], runtime.thresholds_for(region), runtime.taxonomy
         )
         item_id = request_id if len(items) == 1 else f"{request_id}-{index}"
         responses.append(to_response(routed, item, region, item_id, runtime))
@@ -321,7 +321,8 @@ def region_detail(code: str, request: Request) -> RegionDetail:
         ],
         unmapped_agency_codes=sorted(set(tax.agencies) - set(region.opds)),
         category_overrides=region.category_overrides,
-        thresholds=region.thresholds_over(runtime.thresholds),
+        thresholds=region.thresholds_over(runtime.thresholds_for(region.code)),
+        model_has_history=runtime.has_history(region.code),
     )
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from salur.model.classifier import Classifier
 from salur.model.regions import Region, load_regions
+from salur.model.routing import has_region_history, thresholds_for_region
 from salur.model.taxonomy import Taxonomy, load_taxonomy
 from salur.service.settings import Settings
+
+log = logging.getLogger("salur.service")
 
 
 @dataclass
@@ -15,7 +19,17 @@ class Runtime:
     classifier: Classifier
     taxonomy: Taxonomy
     regions: dict[str, Region]
+    # The model's pooled thresholds with the operator's overrides.
     thresholds: dict[str, float]
+    # Per region, the thresholds its complaints are decided with before its own
+    # file's (see thresholds_for_region).
+    region_thresholds: dict[str, dict[str, float]]
+
+    def thresholds_for(self, region: str) -> dict[str, float]:
+        return self.region_thresholds.get(region, self.thresholds)
+
+    def has_history(self, region: str) -> bool | None:
+        return has_region_history(region, self.classifier.region_thresholds)
 
 
 def load_runtime(settings: Settings) -> Runtime:
@@ -24,7 +38,22 @@ def load_runtime(settings: Settings) -> Runtime:
     regions = load_regions(settings.regions_dir, taxonomy)
     classifier = Classifier.load(settings.model_dir, expected_sha256=settings.model_sha256)
     thresholds = {**classifier.thresholds, **settings.thresholds}
+    per_region = {
+        code: thresholds_for_region(
+            code, classifier.thresholds, classifier.region_thresholds, settings.thresholds
+        )
+        for code in regions
+    }
+    runtime = Runtime(classifier, taxonomy, regions, thresholds, per_region)
+    for code, region in regions.items():
+        if runtime.has_history(code) is False and "agency" not in region.thresholds:
+            log.warning(
+                "region %s has no labelled history in model %s: its complaints go to review "
+                "(set thresholds.agency in its region file to route automatically)",
+                code,
+                classifier.version,
+            )
     # One tiny prediction fills the stemmer memo and the lazy Sastrawi
     # dictionary so the first real request is not the slow one.
     classifier.predict(["jalan rusak di depan kantor kelurahan"])
-    return Runtime(classifier, taxonomy, regions, thresholds)
+    return runtime

@@ -177,6 +177,14 @@ class RegionDetail(RegionSummary):
     thresholds: dict[str, float] = Field(
         description="The thresholds this region routes with: its own over the service's."
     )
+    model_has_history: bool | None = Field(
+        description=(
+            "Whether the loaded model's training data held labelled complaints of this "
+            "region. Without them its routing thresholds are 1.0 (every complaint to review) "
+            "unless its region file sets them; null for the generic region or a model "
+            "that did not record it."
+        )
+    )
 
 
 class ModelInfo(BaseModel):

@@ -19,7 +19,7 @@ from salur.model.artifact import ModelLoadError
 from salur.model.classifier import Classifier, Prediction
 from salur.model.pipeline import HEADS
 from salur.model.regions import Region
-from salur.model.routing import route_prediction
+from salur.model.routing import has_region_history, route_prediction, thresholds_for_region
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import readable_word_count
 
@@ -259,7 +259,7 @@ def classify_csv(
         for title, text in zip(titles, texts, strict=True)
     ]
     results: dict[str, list[object]] = {column: [] for column in columns}
-    route = _router(classifier, region)
+    route = _router(classifier, region, notify)
 
     from rich.progress import Progress
 
@@ -318,15 +318,24 @@ def _model_row(prediction: Prediction) -> dict[str, object]:
 
 
 def _router(
-    classifier: Classifier, region: Region | None
+    classifier: Classifier, region: Region | None, notify: Callable[[str], None]
 ) -> Callable[[Prediction], dict[str, object]]:
     """Prediction → output row, as the model decides alone or as ``region`` routes."""
     if region is None:
         return _model_row
     taxonomy = load_taxonomy()
+    thresholds = thresholds_for_region(
+        region.code, classifier.thresholds, classifier.region_thresholds
+    )
+    history = has_region_history(region.code, classifier.region_thresholds)
+    if history is False and "agency" not in region.thresholds:
+        notify(
+            f"model {classifier.version} has no labelled history for region {region.code}: "
+            "every row is marked needs_review, as the service would route it"
+        )
 
     def routed_row(prediction: Prediction) -> dict[str, object]:
-        routed = route_prediction(prediction, region, classifier.thresholds, taxonomy)
+        routed = route_prediction(prediction, region, thresholds, taxonomy)
         return {
             **_model_row(prediction),
             "agency": routed.routing.agency,

@@ -25,6 +25,30 @@ def model_card(meta: dict[str, Any]) -> str:
     )
     urgency_sentence = f" The urgency head is {urgency_form}." if "urgency" in meta["heads"] else ""
     dropped = {h: c for h, c in meta["dropped_classes"].items() if c}
+    region_rows = []
+    for region, thresholds in sorted((meta.get("region_thresholds") or {}).items()):
+        by_region = {
+            head: metrics.get(head, {}).get("auto_route_by_region", {}).get(region)
+            for head in thresholds
+        }
+        cells = [
+            f"{thresholds[head]:.2f} ({_routed(by_region[head])})"
+            for head in ("agency", "category")
+            if head in thresholds
+        ]
+        region_rows.append(f"| {region} | " + " | ".join(cells) + " |")
+    per_region = (
+        "\n## Routing thresholds per region\n"
+        "Chosen for the routing heads on each training region's own out-of-fold\n"
+        "predictions with the same rule; 1.00 means no threshold reached the target\n"
+        "there, so that head routes nothing automatically. A region not listed has\n"
+        "no labelled history here: the service sends all its complaints to review\n"
+        "unless its region file sets `thresholds`. In brackets: held-out share\n"
+        "auto-routed and its precision.\n\n"
+        "| region | agency | category |\n|---|---|---|\n" + "\n".join(region_rows) + "\n"
+        if region_rows
+        else ""
+    )
     return f"""# Model card: {meta["version"]}
 
 Trained {meta["trained_at"]} on {meta["data_rows"]} deduplicated complaints
@@ -52,7 +76,7 @@ raw labels mapped to taxonomy codes by the reviewed tables in
 | head | n | accuracy | macro-F1 | calibration error | threshold | auto-routed | auto precision |
 |---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
-
+{per_region}
 ## Limits
 - Agency labels are where each complaint was *sent*, not always the duty
   holder: complaints sent to a kelurahan or kecamatan office (`kewilayahan`)
@@ -64,7 +88,15 @@ raw labels mapped to taxonomy codes by the reviewed tables in
   "Pengaduan Berkadar Pengawasan".
 - Confidences are calibrated on complaints like the training data. On a region
   the model has not seen they run high (trained without Kab. Bandung, its
-  agency confidence of 0.9 was right about 70% of the time): start a new region
-  strict, see the README.
+  agency confidence of 0.9 was right about 70% of the time), which is why a
+  region without history routes nothing automatically by default.
 - Classes with too few rows to learn were left out: {dropped or "none"}.
 """
+
+
+def _routed(figures: dict[str, Any] | None) -> str:
+    if not figures or not figures.get("support"):
+        return "no held-out rows"
+    if not figures.get("n"):
+        return "none auto-routed"
+    return f"{figures['coverage']:.0%} at {figures['precision']:.2f}"

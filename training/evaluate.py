@@ -50,10 +50,19 @@ def expected_calibration_error(
 
 
 def head_metrics(
-    frame: pd.DataFrame, predicted: pd.DataFrame, head: str, threshold: float
+    frame: pd.DataFrame,
+    predicted: pd.DataFrame,
+    head: str,
+    threshold: float,
+    row_thresholds: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Metrics for one head on the rows of ``frame`` that carry a label for it."""
-    labelled = frame[head] != ""
+    """Metrics for one head on the rows of ``frame`` that carry a label for it.
+
+    ``row_thresholds`` (one per row of ``frame``) replace the single
+    ``threshold`` for the auto-routing figures when thresholds differ by
+    region; the figures are then also given per region.
+    """
+    labelled = (frame[head] != "").to_numpy()
     truth = frame.loc[labelled, head].to_numpy(dtype=object)
     pred = predicted.loc[labelled, f"{head}_pred"].to_numpy(dtype=object)
     confidence = predicted.loc[labelled, f"{head}_confidence"].to_numpy(dtype=float)
@@ -67,7 +76,19 @@ def head_metrics(
     # Macro-F1 over the classes present in the test labels: a class the
     # model predicted but that never occurs would only add a zero.
     present = sorted(set(truth))
-    routed = confidence >= threshold
+    gate = np.full(truth.size, threshold) if row_thresholds is None else row_thresholds[labelled]
+    routed = confidence >= gate
+    by_region = {}
+    if row_thresholds is not None and "region" in frame:
+        regions = frame.loc[labelled, "region"].to_numpy(dtype=object)
+        for region in sorted(set(regions)):
+            inside = regions == region
+            by_region[str(region)] = {
+                "support": int(inside.sum()),
+                "accuracy": float(correct[inside].mean()),
+                "threshold": float(gate[inside][0]),
+                **_auto_route(routed[inside], correct[inside]),
+            }
     return {
         "support": int(truth.size),
         "accuracy": float(accuracy_score(truth, pred)),
@@ -89,12 +110,17 @@ def head_metrics(
             "matrix": confusion_matrix(truth, pred, labels=labels).tolist(),
         },
         "threshold": float(threshold),
-        "auto_route": {
-            "coverage": float(routed.mean()),
-            "precision": float(correct[routed].mean()) if routed.any() else 1.0,
-            "n": int(routed.sum()),
-        },
+        "auto_route": _auto_route(routed, correct),
+        **({"auto_route_by_region": by_region} if by_region else {}),
         "coverage_precision_curve": coverage_precision_curve(confidence, correct),
+    }
+
+
+def _auto_route(routed: np.ndarray, correct: np.ndarray) -> dict[str, Any]:
+    return {
+        "coverage": float(routed.mean()) if routed.size else 0.0,
+        "precision": float(correct[routed].mean()) if routed.any() else 1.0,
+        "n": int(routed.sum()),
     }
 
 
@@ -127,6 +153,21 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
                 f"{m['auto_route']['coverage']:.1%} | {m['auto_route']['precision']:.3f} |"
             )
         lines.append("")
+        for head, m in heads.items():
+            if isinstance(m, dict) and m.get("auto_route_by_region"):
+                lines += [
+                    f"{head}, routed with each region's own threshold (a region without "
+                    "labelled history in the training rows routes nothing automatically):",
+                    "",
+                    "| region | n | accuracy | threshold | auto-routed | auto precision |",
+                    "|---|---|---|---|---|---|",
+                ]
+                for region, r in m["auto_route_by_region"].items():
+                    lines.append(
+                        f"| {region} | {r['support']} | {r['accuracy']:.3f} | "
+                        f"{r['threshold']:.2f} | {r['coverage']:.1%} | {r['precision']:.3f} |"
+                    )
+                lines.append("")
         for head, m in heads.items():
             if not isinstance(m, dict) or not m.get("support"):
                 continue

@@ -18,6 +18,7 @@ from salur.model.calibration import ConfidenceCalibration, fit_confidence_calibr
 from salur.model.classifier import Classifier
 from salur.model.decision import choose_threshold
 from salur.model.pipeline import HEADS, build_pipeline
+from salur.model.routing import GENERIC_REGION, ROUTING_HEADS, thresholds_for_region
 from salur.training.dataset import (
     data_hash,
     label_matrix,
@@ -112,10 +113,15 @@ class Decisions:
 
     thresholds: dict[str, float]
     calibrations: dict[str, ConfidenceCalibration]
+    # Routing-head thresholds chosen on each training region's own rows: the
+    # pooled threshold is set by the region with most rows (Surabaya) and
+    # auto-routed Kab. Bandung at 0.83 precision.
+    region_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, Any]:
         return {
             "thresholds": self.thresholds,
+            "region_thresholds": self.region_thresholds,
             "confidence_calibration": {
                 head: calibration.to_dict() for head, calibration in self.calibrations.items()
             },
@@ -139,7 +145,12 @@ def choose_decisions(
     for head, calibration in calibrations.items():
         column = f"{head}_confidence"
         calibrated[column] = calibration.apply(predicted[column].to_numpy(dtype=float))
-    return Decisions(choose_thresholds(frame, calibrated, config, heads), calibrations)
+    routing_heads = tuple(head for head in ROUTING_HEADS if head in heads)
+    by_region = {
+        str(region): choose_thresholds(frame.loc[rows], calibrated.loc[rows], config, routing_heads)
+        for region, rows in frame.groupby("region").groups.items()
+    }
+    return Decisions(choose_thresholds(frame, calibrated, config, heads), calibrations, by_region)
 
 
 def fit_calibrations(
@@ -181,10 +192,36 @@ def fit_and_measure(
     holdout = Classifier(pipeline, {"version": "holdout", **decisions.metadata()})
     predicted = predictions_frame(holdout, test_frame)
     metrics = {
-        head: head_metrics(test_frame, predicted, head, decisions.thresholds[head])
+        head: head_metrics(
+            test_frame,
+            predicted,
+            head,
+            decisions.thresholds[head],
+            routing_thresholds(test_frame, decisions.thresholds, decisions.region_thresholds, head),
+        )
         for head in heads
     }
     return pipeline, decisions, metrics
+
+
+def routing_thresholds(
+    frame: pd.DataFrame,
+    thresholds: dict[str, float],
+    region_thresholds: dict[str, dict[str, float]] | None,
+    head: str,
+) -> np.ndarray | None:
+    """Per row, the threshold the service gates ``head`` with in that row's region.
+
+    None for a head that does not route, or rows without a region column.
+    """
+    if head not in ROUTING_HEADS or "region" not in frame:
+        return None
+    regions = frame["region"].replace("", GENERIC_REGION)
+    per_region = {
+        region: thresholds_for_region(str(region), thresholds, region_thresholds).get(head, 1.0)
+        for region in regions.unique()
+    }
+    return regions.map(per_region).to_numpy(dtype=float)
 
 
 def threshold_fold(frame: pd.DataFrame, folds: int) -> np.ndarray:
@@ -420,7 +457,13 @@ def evaluate_saved(
         test = split_frames(load_labelled(config.data_dir, config.sources), config)["test"]
     predicted = predictions_frame(classifier, test)
     metrics = {
-        head: head_metrics(test, predicted, head, classifier.thresholds.get(head, 1.0))
+        head: head_metrics(
+            test,
+            predicted,
+            head,
+            classifier.thresholds.get(head, 1.0),
+            routing_thresholds(test, classifier.thresholds, classifier.region_thresholds, head),
+        )
         for head in classifier.heads
     }
     return {

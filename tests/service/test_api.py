@@ -314,3 +314,65 @@ def test_region_detail_shows_the_thresholds_it_routes_with(client, auth):
     body = client.get("/v1/regions/kota-surabaya", headers=auth).json()
     model = client.get("/v1/model", headers=auth).json()
     assert body["thresholds"] == model["thresholds"]
+
+
+@pytest.fixture(scope="module")
+def regional_model_dir(fitted_small, tmp_path_factory):
+    from salur.model.artifact import save_model
+
+    folder = tmp_path_factory.mktemp("regional-model") / "regional"
+    meta = {
+        "version": "regional-test",
+        "thresholds": {"agency": 0.5, "category": 0.5, "urgency": 0.5, "report_type": 0.5},
+        # Measured on Surabaya only: every other named region is new to this model.
+        "region_thresholds": {"kota-surabaya": {"agency": 0.0, "category": 0.5}},
+        "metrics": {},
+    }
+    return save_model(fitted_small, meta, "# test model", folder)
+
+
+def test_a_region_the_model_has_no_history_for_goes_to_review(regional_model_dir, tmp_path, caplog):
+    opds = "opds: {pupr: PU Baru, sosial: Dinsos, lingkungan_hidup: DLH, dukcapil: Dukcapil}\n"
+    with caplog.at_level("WARNING", logger="salur.service"):
+        new, opened, measured, generic = classify_in_regions(
+            regional_model_dir,
+            tmp_path,
+            {"new-region": opds, "opened-region": opds + "thresholds: {agency: 0.0}\n"},
+            [(TEXT, "new-region"), (TEXT, "opened-region"), (TEXT, "kota-surabaya"), (TEXT, None)],
+        )
+    assert new["decision"]["outcome"] == "needs_review"
+    assert "below threshold 1.00" in new["decision"]["reasons"][0]
+    # The region file's own threshold is a deliberate choice and wins.
+    assert opened["decision"]["outcome"] == "auto_route"
+    # Surabaya routes with the threshold measured on its own complaints (0.0 here).
+    assert measured["decision"]["outcome"] == "auto_route"
+    assert generic["region"] == "default" and generic["agency"]["confident"] == (
+        generic["agency"]["confidence"] >= 0.5
+    )
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "new-region has no labelled history" in warned
+    assert "kab-bandung has no labelled history" in warned
+    assert "opened-region" not in warned and "kota-surabaya" not in warned
+
+
+def test_region_detail_says_whether_the_model_knows_the_region(regional_model_dir, small_model_dir):
+    from fastapi.testclient import TestClient
+
+    headers = {"X-API-Key": "test-key-123"}
+    with TestClient(
+        create_app(Settings(model_dir=regional_model_dir, api_keys=["test-key-123"]))
+    ) as regional:
+        bandung = regional.get("/v1/regions/kab-bandung", headers=headers).json()
+        surabaya = regional.get("/v1/regions/kota-surabaya", headers=headers).json()
+        generic = regional.get("/v1/regions/default", headers=headers).json()
+    assert bandung["model_has_history"] is False and bandung["thresholds"]["agency"] == 1.0
+    assert surabaya["model_has_history"] is True and surabaya["thresholds"]["agency"] == 0.0
+    assert generic["model_has_history"] is None and generic["thresholds"]["agency"] == 0.5
+    with TestClient(
+        create_app(Settings(model_dir=small_model_dir, api_keys=["test-key-123"]))
+    ) as older:
+        # A model that did not record its regions cannot say.
+        assert (
+            older.get("/v1/regions/kab-bandung", headers=headers).json()["model_has_history"]
+            is None
+        )

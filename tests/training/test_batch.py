@@ -287,3 +287,34 @@ def test_headers_rows_and_encodings_come_through_unchanged(tmp_path):
     # In a one-column file an empty line is an empty complaint, not nothing.
     source.write_bytes(b"text\njalan rusak\n\nsampah\n")
     assert read_input(source, "text", None)["text"].tolist() == ["jalan rusak", "", "sampah"]
+
+
+def test_classify_in_a_region_the_model_never_saw_sends_every_row_to_review(fitted_small, tmp_path):
+    from salur.model.taxonomy import load_taxonomy
+
+    model = save_model(
+        fitted_small,
+        {
+            "version": "regional",
+            "thresholds": {"agency": 0.0, "category": 0.0, "urgency": 0.5, "report_type": 0.5},
+            "region_thresholds": {"seen": {"agency": 0.0, "category": 0.0}},
+        },
+        "# regional",
+        tmp_path / "regional",
+    )
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["jalan rusak berlubang", "ktp belum jadi"]}).to_csv(source, index=False)
+    regions = tmp_path / "regions"
+    regions.mkdir()
+    opds = ", ".join(f"{code}: OPD {code}" for code in load_taxonomy().agencies)
+    for code in ("seen", "unseen"):
+        (regions / f"{code}.yaml").write_text(f"code: {code}\nname: {code}\nopds: {{{opds}}}\n")
+    out = tmp_path / "out.csv"
+    decided = {}
+    for code in ("seen", "unseen"):
+        result = classify(source, out, model, "--region", code, "--regions-dir", str(regions))
+        assert result.returncode == 0, result.stderr
+        decided[code] = (list(pd.read_csv(out, dtype=str)["needs_review"]), result.stderr)
+    assert decided["seen"][0] == ["False", "False"] and "history" not in decided["seen"][1]
+    assert decided["unseen"][0] == ["True", "True"]
+    assert "no labelled history for region unseen" in decided["unseen"][1]

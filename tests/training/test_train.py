@@ -62,6 +62,35 @@ def test_calibration_moves_thresholds_but_routes_the_same_complaints(
     stored = decisions.metadata()
     assert stored["thresholds"] == decisions.thresholds
     assert set(stored["confidence_calibration"]) == set(heads)
+    # Routing heads also get a threshold per region, chosen on that region's rows alone.
+    assert stored["region_thresholds"] == decisions.region_thresholds
+    assert set(decisions.region_thresholds) == set(small_frame["region"])
+    for region, thresholds in decisions.region_thresholds.items():
+        assert set(thresholds) == {"agency", "category"}, region
+        rows = small_frame["region"] == region
+        alone = choose_thresholds(
+            small_frame[rows],
+            predicted[rows].assign(
+                **{
+                    f"{head}_confidence": decisions.calibrations[head].apply(
+                        predicted.loc[rows, f"{head}_confidence"].to_numpy(dtype=float)
+                    )
+                    for head in ("agency", "category")
+                }
+            ),
+            config,
+            ("agency", "category"),
+        )
+        assert thresholds == alone, region
+    # A region without a single agency label has no agency threshold to route with.
+    unlabelled = small_frame.assign(
+        agency=small_frame["agency"].where(small_frame["region"] != "kab-bandung", "")
+    )
+    without = choose_decisions(unlabelled, predicted, config, heads).region_thresholds
+    assert without["kab-bandung"]["agency"] == 1.0
+    assert (
+        without["kab-bandung"]["category"] == decisions.region_thresholds["kab-bandung"]["category"]
+    )
 
 
 def test_urgency_head_is_ordinal(fitted_small):
