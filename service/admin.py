@@ -245,6 +245,7 @@ def review_form(
         admin,
         action,
         {"agency": agency, "category": category, "urgency": urgency, "report_type": report_type},
+        via="admin page",
     )
     return RedirectResponse(f"/admin/items/{item_id}", status_code=303)
 
@@ -266,7 +267,12 @@ def dashboard_page(request: Request) -> Response:
 
 
 def apply_review(
-    request: Request, item_id: int, admin: str, action: str, changes: dict[str, str | None]
+    request: Request,
+    item_id: int,
+    admin: str,
+    action: str,
+    changes: dict[str, str | None],
+    via: str,
 ) -> ComplaintRecord:
     store = store_of(request)
     record = store.get(item_id)
@@ -281,7 +287,7 @@ def apply_review(
         if not clean:
             raise HTTPException(422, "nothing changed: use accept, or change at least one label")
     try:
-        return store.review(item_id, admin, action, clean)
+        return store.review(item_id, admin, action, clean, via)
     except StorageUnavailable as error:
         raise HTTPException(503, str(error)) from error
 
@@ -338,7 +344,13 @@ def review_item(request: Request, item_id: ItemId) -> ReviewItem:
         raise HTTPException(404, f"no complaint {item_id}")
     item = to_item(record)
     item.audit = [
-        AuditEntryOut(action=e.action, admin=e.admin, at=e.at, details=e.details)
+        AuditEntryOut(
+            action=e.action,
+            admin=e.admin,
+            via=str(e.details.get("via", "")) or None,
+            at=e.at,
+            details=e.details,
+        )
         for e in store.audit(item_id)
     ]
     return item
@@ -359,5 +371,6 @@ def review_item_action(request: Request, item_id: ItemId, body: ReviewAction) ->
             "urgency": body.urgency,
             "report_type": body.report_type,
         },
+        via=f"review API, {request.state.api_key_fingerprint}",
     )
     return review_item(request, item_id)

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from salur.model.artifact import ModelLoadError
 from salur.model.regions import RegionError
 from salur.service.admin import pages, review_api
-from salur.service.auth import ApiKeyGate
+from salur.service.auth import ApiKeyGate, key_fingerprint
 from salur.service.metrics import Metrics
 from salur.service.ratelimit import RateLimiter
 from salur.service.routes import api, metrics_router, public
@@ -197,6 +197,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.error("review database not ready (will retry on first write): %s", error)
         if not settings.api_keys and not settings.auth_disabled:
             log.warning("no SALUR_API_KEYS configured: every /v1 request will be refused")
+        elif settings.api_keys:
+            log.info(
+                "API keys accepted (as named in the audit log): %s",
+                ", ".join(key_fingerprint(key) for key in settings.api_keys),
+            )
         yield
         app.state.store.engine.dispose()
 

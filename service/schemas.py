@@ -214,6 +214,13 @@ class ErrorResponse(BaseModel):
 class AuditEntryOut(BaseModel):
     action: str
     admin: str
+    via: str | None = Field(
+        default=None,
+        description=(
+            "How the reviewer was authenticated: 'admin page' (signed-in admin) or "
+            "'review API, key:<fingerprint>' (the name in `admin` is the intake system's word)."
+        ),
+    )
     at: datetime
     details: dict[str, object]
 

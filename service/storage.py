@@ -294,9 +294,18 @@ class Store:
             return list(session.scalars(query))
 
     def review(
-        self, complaint_id: int, admin: str, action: str, changes: dict[str, str] | None = None
+        self,
+        complaint_id: int,
+        admin: str,
+        action: str,
+        changes: dict[str, str] | None = None,
+        via: str = "",
     ) -> ComplaintRecord:
-        """Accept, correct or mark 'bukan wewenang'; the action joins the audit log."""
+        """Accept, correct or mark 'bukan wewenang'; the action joins the audit log.
+
+        ``via`` says how the reviewer was authenticated (the admin page's
+        session, or an API key's fingerprint), kept with the entry.
+        """
         changes = {k: v for k, v in (changes or {}).items() if v}
         with self.session() as session:
             record = session.get(ComplaintRecord, complaint_id, with_for_update=True)
@@ -326,7 +335,7 @@ class Store:
                     action=action,
                     admin=admin,
                     at=record.reviewed_at,
-                    details={"before": before, "after": after},
+                    details={"before": before, "after": after, **({"via": via} if via else {})},
                 )
             )
             return record

@@ -151,6 +151,7 @@ def test_accept_correct_and_audit_through_the_page(review_client, auth):
     assert (
         after["audit"][0]["admin"] == "admin1"
         and after["audit"][0]["details"]["after"]["agency"] == form["agency"]
+        and after["audit"][0]["via"] == "admin page"
     )
     assert review_client.get("/admin").text.count("<tr data-id") == 0
 
@@ -194,6 +195,11 @@ def test_review_json_api(review_client, auth):
         headers=auth,
     ).json()
     assert done["status"] == "bukan_wewenang" and done["audit"][0]["admin"] == "intake-admin"
+    # The name is the caller's word; the key that made the change is on record too.
+    from salur.service.auth import key_fingerprint
+
+    assert done["audit"][0]["via"] == f"review API, {key_fingerprint(auth['X-API-Key'])}"
+    assert auth["X-API-Key"] not in str(done["audit"])
     assert (
         review_client.post(
             f"/v1/review/items/{item_id}", json={"action": "delete", "reviewer": "x"}, headers=auth

@@ -159,3 +159,15 @@ def test_the_key_is_checked_before_the_body_is_read(client, auth):
 def test_health_probes_answer_head_as_load_balancers_send_it(client):
     assert client.head("/healthz").status_code == 200
     assert client.head("/readyz").status_code == 200
+
+
+def test_start_up_log_names_keys_by_fingerprint_only(make_client, caplog):
+    from salur.service.auth import key_fingerprint
+
+    secret = "a-long-intake-secret-0123456789"
+    with caplog.at_level(logging.INFO, logger="salur.service"):
+        make_client(api_keys=[secret, "second-system-key"])
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert key_fingerprint(secret) in logged and key_fingerprint("second-system-key") in logged
+    assert secret not in logged and "second-system-key" not in logged
+    assert key_fingerprint(secret) != key_fingerprint("second-system-key")
