@@ -7,6 +7,7 @@ Heavy imports happen inside commands so that ``salur --help`` stays fast.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -313,7 +314,14 @@ def promote(
     typer.echo(message)
 
 
+def _unwind_on_sigterm(signum: int, frame: object) -> None:
+    # SIGTERM's default action ends the process without unwinding, which would
+    # leave classify's temporary output (.OUT.csv.xxxx) next to the real one.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _unwind_on_sigterm)
     try:
         app()
     except CliError as error:

@@ -315,6 +315,46 @@ def test_classify_in_a_region_the_model_never_saw_sends_every_row_to_review(fitt
         result = classify(source, out, model, "--region", code, "--regions-dir", str(regions))
         assert result.returncode == 0, result.stderr
         decided[code] = (list(pd.read_csv(out, dtype=str)["needs_review"]), result.stderr)
-    assert decided["seen"][0] == ["False", "False"] and "history" not in decided["seen"][1]
+    assert decided["seen"][0] == ["False", "False"] and "needs_review" not in decided["seen"][1]
     assert decided["unseen"][0] == ["True", "True"]
-    assert "no labelled history for region unseen" in decided["unseen"][1]
+    assert "region unseen: every row is marked needs_review" in decided["unseen"][1]
+    assert "no labelled complaints of this region" in decided["unseen"][1]
+
+
+def test_classify_stopped_by_sigterm_leaves_no_partial_output(model_dir, tmp_path):
+    import signal
+    import time
+
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": [f"jalan rusak berlubang nomor {i}" for i in range(40_000)]}).to_csv(
+        source, index=False
+    )
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "salur.cli",
+            "classify",
+            "--input",
+            str(source),
+            "--output",
+            str(out_dir / "out.csv"),
+            "--model",
+            str(model_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    # The temporary output exists once classifying has started.
+    while not list(out_dir.iterdir()) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "classify finished before it could be stopped"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert list(out_dir.iterdir()) == []
+    assert "Traceback" not in stderr
