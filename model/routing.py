@@ -31,6 +31,19 @@ def has_region_history(
     return region_code in region_thresholds
 
 
+def why_agency_routes_nothing(
+    region_code: str, region_thresholds: Mapping[str, Mapping[str, float]] | None
+) -> str | None:
+    """Why the model gives a region no agency threshold below 1.0, or None if it does."""
+    history = has_region_history(region_code, region_thresholds)
+    if history is False:
+        return "the model has no labelled complaints of this region"
+    measured = (region_thresholds or {}).get(region_code, {})
+    if history and measured.get("agency", 1.0) >= 1.0:
+        return "on this region's own complaints no agency threshold reached the target precision"
+    return None
+
+
 def thresholds_for_region(
     region_code: str,
     model_thresholds: Mapping[str, float],

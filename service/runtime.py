@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 from salur.model.classifier import Classifier
 from salur.model.regions import Region, load_regions
-from salur.model.routing import has_region_history, thresholds_for_region
+from salur.model.routing import (
+    has_region_history,
+    thresholds_for_region,
+    why_agency_routes_nothing,
+)
 from salur.model.taxonomy import Taxonomy, load_taxonomy
 from salur.service.settings import Settings
 
@@ -46,11 +50,13 @@ def load_runtime(settings: Settings) -> Runtime:
     }
     runtime = Runtime(classifier, taxonomy, regions, thresholds, per_region)
     for code, region in regions.items():
-        if runtime.has_history(code) is False and "agency" not in region.thresholds:
+        reason = why_agency_routes_nothing(code, classifier.region_thresholds)
+        if reason and "agency" not in region.thresholds and "agency" not in settings.thresholds:
             log.warning(
-                "region %s has no labelled history in model %s: its complaints go to review "
-                "(set thresholds.agency in its region file to route automatically)",
+                "region %s: every complaint goes to review, because %s (model %s); "
+                "set thresholds.agency in its region file to route automatically",
                 code,
+                reason,
                 classifier.version,
             )
     # One tiny prediction fills the stemmer memo and the lazy Sastrawi

@@ -19,7 +19,7 @@ from salur.model.artifact import ModelLoadError
 from salur.model.classifier import Classifier, Prediction
 from salur.model.pipeline import HEADS
 from salur.model.regions import Region
-from salur.model.routing import has_region_history, route_prediction, thresholds_for_region
+from salur.model.routing import route_prediction, thresholds_for_region, why_agency_routes_nothing
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import readable_word_count
 
@@ -327,11 +327,11 @@ def _router(
     thresholds = thresholds_for_region(
         region.code, classifier.thresholds, classifier.region_thresholds
     )
-    history = has_region_history(region.code, classifier.region_thresholds)
-    if history is False and "agency" not in region.thresholds:
+    reason = why_agency_routes_nothing(region.code, classifier.region_thresholds)
+    if reason and "agency" not in region.thresholds:
         notify(
-            f"model {classifier.version} has no labelled history for region {region.code}: "
-            "every row is marked needs_review, as the service would route it"
+            f"region {region.code}: every row is marked needs_review, as the service would "
+            f"route it, because {reason} (model {classifier.version})"
         )
 
     def routed_row(prediction: Prediction) -> dict[str, object]:

@@ -4,6 +4,7 @@ from salur.model.routing import (
     has_region_history,
     route_prediction,
     thresholds_for_region,
+    why_agency_routes_nothing,
 )
 from salur.model.taxonomy import load_taxonomy
 
@@ -58,3 +59,13 @@ def test_operator_overrides_apply_to_every_region_and_region_files_win_last():
     opened = Region("kab-baru", "Baru", {"pupr": "PU"}, thresholds={"agency": 0.95})
     routed = route_prediction(_prediction("pupr", 0.97), opened, base, load_taxonomy())
     assert not routed.decision.needs_review
+
+
+def test_the_reason_a_region_routes_nothing_is_named():
+    assert "no labelled complaints" in why_agency_routes_nothing("kab-baru", MEASURED)
+    # Bandung was measured, but its own complaints certified no agency threshold.
+    assert "no agency threshold reached" in why_agency_routes_nothing("kab-bandung", MEASURED)
+    assert "no agency threshold reached" in why_agency_routes_nothing("prov-jawa-tengah", MEASURED)
+    assert why_agency_routes_nothing("kota-surabaya", MEASURED) is None
+    assert why_agency_routes_nothing(GENERIC_REGION, MEASURED) is None
+    assert why_agency_routes_nothing("kab-baru", None) is None

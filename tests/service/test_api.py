@@ -350,8 +350,9 @@ def test_a_region_the_model_has_no_history_for_goes_to_review(regional_model_dir
         generic["agency"]["confidence"] >= 0.5
     )
     warned = " ".join(r.getMessage() for r in caplog.records)
-    assert "new-region has no labelled history" in warned
-    assert "kab-bandung has no labelled history" in warned
+    assert "region new-region: every complaint goes to review" in warned
+    assert "no labelled complaints of this region" in warned
+    assert "region kab-bandung: every complaint goes to review" in warned
     assert "opened-region" not in warned and "kota-surabaya" not in warned
 
 
