@@ -348,6 +348,7 @@ def model_info(request: Request) -> ModelInfo:
         trained_on=meta.get("trained_on"),
         heads=list(runtime.classifier.heads),
         thresholds=runtime.thresholds,
+        region_thresholds=runtime.classifier.region_thresholds,
         metrics=summary,
         data_hash=meta.get("data_hash"),
         pipeline_sha256=meta.get("pipeline_sha256"),

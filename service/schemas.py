@@ -195,6 +195,13 @@ class ModelInfo(BaseModel):
     trained_on: str | None
     heads: list[str]
     thresholds: dict[str, float]
+    region_thresholds: dict[str, dict[str, float]] | None = Field(
+        description=(
+            "Routing thresholds the model measured on each training region's own "
+            "complaints (before SALUR_THRESHOLDS and region files); a region not listed "
+            "routes nothing automatically. Null for models from before per-region thresholds."
+        )
+    )
     metrics: dict[str, dict[str, float]]
     data_hash: str | None
     pipeline_sha256: str | None

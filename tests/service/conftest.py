@@ -8,14 +8,24 @@ KEY = "test-key-123"
 
 
 @pytest.fixture(scope="session")
-def small_model_dir(fitted_small, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("svc-models") / "small"
-    meta = {
-        "version": "small-test",
-        "thresholds": {"agency": 0.5, "category": 0.5, "urgency": 0.5, "report_type": 0.5},
-        "metrics": {},
-    }
-    return save_model(fitted_small, meta, "# test model", folder)
+def save_small_model(fitted_small, tmp_path_factory):
+    """Save the small fitted pipeline as a model folder named ``version``, with ``meta``."""
+
+    def save(version, **meta):
+        folder = tmp_path_factory.mktemp("svc-models") / version
+        base = {
+            "version": version,
+            "thresholds": {"agency": 0.5, "category": 0.5, "urgency": 0.5, "report_type": 0.5},
+            "metrics": {},
+        }
+        return save_model(fitted_small, {**base, **meta}, "# test model", folder)
+
+    return save
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(save_small_model):
+    return save_small_model("small-test")
 
 
 @pytest.fixture

@@ -317,18 +317,11 @@ def test_region_detail_shows_the_thresholds_it_routes_with(client, auth):
 
 
 @pytest.fixture(scope="module")
-def regional_model_dir(fitted_small, tmp_path_factory):
-    from salur.model.artifact import save_model
-
-    folder = tmp_path_factory.mktemp("regional-model") / "regional"
-    meta = {
-        "version": "regional-test",
-        "thresholds": {"agency": 0.5, "category": 0.5, "urgency": 0.5, "report_type": 0.5},
-        # Measured on Surabaya only: every other named region is new to this model.
-        "region_thresholds": {"kota-surabaya": {"agency": 0.0, "category": 0.5}},
-        "metrics": {},
-    }
-    return save_model(fitted_small, meta, "# test model", folder)
+def regional_model_dir(save_small_model):
+    # Measured on Surabaya only: every other named region is new to this model.
+    return save_small_model(
+        "regional-test", region_thresholds={"kota-surabaya": {"agency": 0.0, "category": 0.5}}
+    )
 
 
 def test_a_region_the_model_has_no_history_for_goes_to_review(regional_model_dir, tmp_path, caplog):
@@ -366,7 +359,9 @@ def test_region_detail_says_whether_the_model_knows_the_region(regional_model_di
         bandung = regional.get("/v1/regions/kab-bandung", headers=headers).json()
         surabaya = regional.get("/v1/regions/kota-surabaya", headers=headers).json()
         generic = regional.get("/v1/regions/default", headers=headers).json()
+        model = regional.get("/v1/model", headers=headers).json()
     assert bandung["model_has_history"] is False and bandung["thresholds"]["agency"] == 1.0
+    assert model["region_thresholds"] == {"kota-surabaya": {"agency": 0.0, "category": 0.5}}
     assert surabaya["model_has_history"] is True and surabaya["thresholds"]["agency"] == 0.0
     assert generic["model_has_history"] is None and generic["thresholds"]["agency"] == 0.5
     with TestClient(
@@ -377,3 +372,4 @@ def test_region_detail_says_whether_the_model_knows_the_region(regional_model_di
             older.get("/v1/regions/kab-bandung", headers=headers).json()["model_has_history"]
             is None
         )
+        assert older.get("/v1/model", headers=headers).json()["region_thresholds"] is None
