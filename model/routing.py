@@ -39,9 +39,38 @@ def why_agency_routes_nothing(
     if history is False:
         return "the model has no labelled complaints of this region"
     measured = (region_thresholds or {}).get(region_code, {})
-    if history and measured.get("agency", 1.0) >= 1.0:
+    if history and "agency" not in measured:
+        return "the model has no agency-labelled complaints of this region"
+    if history and measured["agency"] >= 1.0:
         return "on this region's own complaints no agency threshold reached the target precision"
     return None
+
+
+def strict_routing_note(
+    region: Region,
+    thresholds: Mapping[str, float],
+    region_thresholds: Mapping[str, Mapping[str, float]] | None,
+) -> str | None:
+    """What an operator should hear when the model's agency routes nothing in ``region``.
+
+    ``thresholds`` are the region's from :func:`thresholds_for_region`. None
+    when the agency can route, or when the region file chose its own agency
+    threshold.
+    """
+    if "agency" in region.thresholds:
+        return None
+    reason = why_agency_routes_nothing(region.code, region_thresholds)
+    if reason is None:
+        return None
+    category_gate = region.thresholds_over(thresholds).get("category", 1.0)
+    if region.category_overrides and category_gate < 1.0:
+        scope = (
+            "complaints go to review unless a category override of the region decides "
+            f"the agency (those are gated by the category threshold {category_gate:.2f})"
+        )
+    else:
+        scope = "every complaint goes to review"
+    return f"region {region.code}: {scope}, because {reason}"
 
 
 def thresholds_for_region(
@@ -53,22 +82,28 @@ def thresholds_for_region(
     """The thresholds a region's complaints are decided with, before its own file's.
 
     A model that chose thresholds per region (``region_thresholds`` in its
-    metadata) knows which regions it was measured on. A region it has no
-    labelled history for gets no certified routing threshold: trained without
-    Kab. Bandung and tested on it, the pooled agency threshold routed half of
-    Bandung at 0.67 precision. Its routing heads are set to 1.0, so every
-    complaint is a suggestion in the review queue until its corrections are in
-    a retrained model. Operator ``overrides`` (``SALUR_THRESHOLDS``) apply to
-    every region; a region file's own thresholds are merged later, by
-    :func:`route_prediction`, and win over all of these.
+    metadata) knows which regions it was measured on, and for which routing
+    heads. A routing head without a measured threshold in a region gets 1.0:
+    trained without Kab. Bandung and tested on it, the pooled agency threshold
+    routed half of Bandung at 0.67 precision. So every complaint there is a
+    suggestion in the review queue until its corrections are in a retrained
+    model.
+
+    Operator ``overrides`` (``SALUR_THRESHOLDS``) replace the pooled
+    thresholds, but for a region's routing heads they can only make routing
+    stricter: a deployment-wide number must not quietly open a region whose own
+    complaints certified nothing. Loosening one region is a deliberate edit of
+    its file, whose thresholds :func:`route_prediction` merges last.
     """
-    base = dict(model_thresholds)
-    if region_thresholds is not None and region_code != GENERIC_REGION:
-        measured = region_thresholds.get(region_code, {})
-        # Routing heads the region was not measured on route nothing by themselves.
-        base.update({head: 1.0 for head in ROUTING_HEADS if head in base})
-        base.update({head: float(value) for head, value in measured.items()})
-    return {**base, **(overrides or {})}
+    chosen = {**model_thresholds, **(overrides or {})}
+    if region_thresholds is None or region_code == GENERIC_REGION:
+        return chosen
+    measured = region_thresholds.get(region_code, {})
+    for head in ROUTING_HEADS:
+        if head in chosen or head in measured:
+            own = float(measured.get(head, 1.0))
+            chosen[head] = max(own, float((overrides or {}).get(head, own)))
+    return chosen
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,9 @@ def classify(
     """
     from salur.training.batch import InputError, classify_csv
 
+    # SIGTERM's default action ends the process without unwinding, which would
+    # leave the temporary output (.OUT.csv.xxxx) next to the real one.
+    signal.signal(signal.SIGTERM, _unwind_on_sigterm)
     routing_region = _load_region(region, regions_dir) if region else None
     try:
         count = classify_csv(
@@ -187,10 +190,25 @@ def classify(
             show_progress=sys.stderr.isatty(),
             region=routing_region,
             notify=lambda message: typer.echo(f"note: {message}", err=True),
+            threshold_overrides=_service_threshold_overrides() if region else None,
         )
     except InputError as error:
         raise CliError(str(error)) from error
     typer.echo(f"classified {count} rows into {output}", err=True)
+
+
+def _service_threshold_overrides() -> dict[str, float]:
+    """SALUR_THRESHOLDS as the service reads it, so --region routes as the service does."""
+    from pydantic import ValidationError
+
+    from salur.service.settings import Settings
+
+    try:
+        return dict(Settings().thresholds)
+    except ValidationError as error:
+        # Field names only: the values may include API keys.
+        fields = ", ".join(".".join(map(str, e["loc"])) for e in error.errors())
+        raise CliError(f"cannot read the service settings (SALUR_* / .env): {fields}") from error
 
 
 def _load_region(code: str, regions_dir: Path | None) -> Region:
@@ -315,13 +333,10 @@ def promote(
 
 
 def _unwind_on_sigterm(signum: int, frame: object) -> None:
-    # SIGTERM's default action ends the process without unwinding, which would
-    # leave classify's temporary output (.OUT.csv.xxxx) next to the real one.
     raise SystemExit(128 + signum)
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _unwind_on_sigterm)
     try:
         app()
     except CliError as error:

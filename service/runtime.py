@@ -7,11 +7,7 @@ from dataclasses import dataclass
 
 from salur.model.classifier import Classifier
 from salur.model.regions import Region, load_regions
-from salur.model.routing import (
-    has_region_history,
-    thresholds_for_region,
-    why_agency_routes_nothing,
-)
+from salur.model.routing import has_region_history, strict_routing_note, thresholds_for_region
 from salur.model.taxonomy import Taxonomy, load_taxonomy
 from salur.service.settings import Settings
 
@@ -50,13 +46,11 @@ def load_runtime(settings: Settings) -> Runtime:
     }
     runtime = Runtime(classifier, taxonomy, regions, thresholds, per_region)
     for code, region in regions.items():
-        reason = why_agency_routes_nothing(code, classifier.region_thresholds)
-        if reason and "agency" not in region.thresholds and "agency" not in settings.thresholds:
+        note = strict_routing_note(region, per_region[code], classifier.region_thresholds)
+        if note:
             log.warning(
-                "region %s: every complaint goes to review, because %s (model %s); "
-                "set thresholds.agency in its region file to route automatically",
-                code,
-                reason,
+                "%s (model %s); set thresholds.agency in its region file to route automatically",
+                note,
                 classifier.version,
             )
     # One tiny prediction fills the stemmer memo and the lazy Sastrawi

@@ -9,7 +9,7 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,7 +19,7 @@ from salur.model.artifact import ModelLoadError
 from salur.model.classifier import Classifier, Prediction
 from salur.model.pipeline import HEADS
 from salur.model.regions import Region
-from salur.model.routing import route_prediction, thresholds_for_region, why_agency_routes_nothing
+from salur.model.routing import route_prediction, strict_routing_note, thresholds_for_region
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import readable_word_count
 
@@ -227,12 +227,15 @@ def classify_csv(
     show_progress: bool = True,
     region: Region | None = None,
     notify: Callable[[str], None] = lambda message: None,
+    threshold_overrides: Mapping[str, float] | None = None,
 ) -> int:
     """Write ``output_path`` atomically: all input columns plus predictions.
 
     With a ``region`` every row is routed as the service routes it there: the
     region's category overrides decide the agency, its thresholds decide
-    ``needs_review``, and an ``opd_name`` column gives the region's own office.
+    ``needs_review`` (with ``threshold_overrides``, the service's
+    ``SALUR_THRESHOLDS``, applied the same way), and an ``opd_name`` column
+    gives the region's own office.
     ``notify`` hears about anything done to the input's columns.
     """
     frame = read_input(input_path, text_column, title_column)
@@ -259,7 +262,7 @@ def classify_csv(
         for title, text in zip(titles, texts, strict=True)
     ]
     results: dict[str, list[object]] = {column: [] for column in columns}
-    route = _router(classifier, region, notify)
+    route = _router(classifier, region, threshold_overrides or {}, notify)
 
     from rich.progress import Progress
 
@@ -318,21 +321,21 @@ def _model_row(prediction: Prediction) -> dict[str, object]:
 
 
 def _router(
-    classifier: Classifier, region: Region | None, notify: Callable[[str], None]
+    classifier: Classifier,
+    region: Region | None,
+    overrides: Mapping[str, float],
+    notify: Callable[[str], None],
 ) -> Callable[[Prediction], dict[str, object]]:
     """Prediction → output row, as the model decides alone or as ``region`` routes."""
     if region is None:
         return _model_row
     taxonomy = load_taxonomy()
     thresholds = thresholds_for_region(
-        region.code, classifier.thresholds, classifier.region_thresholds
+        region.code, classifier.thresholds, classifier.region_thresholds, overrides
     )
-    reason = why_agency_routes_nothing(region.code, classifier.region_thresholds)
-    if reason and "agency" not in region.thresholds:
-        notify(
-            f"region {region.code}: every row is marked needs_review, as the service would "
-            f"route it, because {reason} (model {classifier.version})"
-        )
+    note = strict_routing_note(region, thresholds, classifier.region_thresholds)
+    if note:
+        notify(f"{note} (model {classifier.version}); rows are marked as the service routes them")
 
     def routed_row(prediction: Prediction) -> dict[str, object]:
         routed = route_prediction(prediction, region, thresholds, taxonomy)

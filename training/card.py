@@ -29,22 +29,26 @@ def model_card(meta: dict[str, Any]) -> str:
     for region, thresholds in sorted((meta.get("region_thresholds") or {}).items()):
         by_region = {
             head: metrics.get(head, {}).get("auto_route_by_region", {}).get(region)
-            for head in thresholds
+            for head in ("agency", "category")
         }
         cells = [
             f"{thresholds[head]:.2f} ({_routed(by_region[head])})"
-            for head in ("agency", "category")
             if head in thresholds
+            else "no labelled rows"
+            for head in ("agency", "category")
         ]
         region_rows.append(f"| {region} | " + " | ".join(cells) + " |")
     per_region = (
         "\n## Routing thresholds per region\n"
         "Chosen for the routing heads on each training region's own out-of-fold\n"
         "predictions with the same rule; 1.00 means no threshold reached the target\n"
-        "there, so that head routes nothing automatically. A region not listed has\n"
-        "no labelled history here: the service sends all its complaints to review\n"
-        "unless its region file sets `thresholds`. In brackets: held-out share\n"
-        "auto-routed and its precision.\n\n"
+        "there, so that head routes nothing automatically, and so does a head or a\n"
+        "region not listed (no labelled rows here): the service sends those\n"
+        "complaints to review unless the region file sets `thresholds`. In brackets:\n"
+        "held-out share auto-routed and its precision. The auto-routed figures of\n"
+        "agency and category above route each test row with these thresholds; the\n"
+        "threshold column above is the pooled one, for requests naming no region.\n"
+        "Region files' category overrides are not applied in these figures.\n\n"
         "| region | agency | category |\n|---|---|---|\n" + "\n".join(region_rows) + "\n"
         if region_rows
         else ""

@@ -80,7 +80,7 @@ def head_metrics(
     routed = confidence >= gate
     by_region = {}
     if row_thresholds is not None and "region" in frame:
-        regions = frame.loc[labelled, "region"].to_numpy(dtype=object)
+        regions = frame.loc[labelled, "region"].fillna("").astype(str).to_numpy(dtype=object)
         for region in sorted(set(regions)):
             inside = regions == region
             by_region[str(region)] = {

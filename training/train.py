@@ -145,12 +145,33 @@ def choose_decisions(
     for head, calibration in calibrations.items():
         column = f"{head}_confidence"
         calibrated[column] = calibration.apply(predicted[column].to_numpy(dtype=float))
-    routing_heads = tuple(head for head in ROUTING_HEADS if head in heads)
-    by_region = {
-        str(region): choose_thresholds(frame.loc[rows], calibrated.loc[rows], config, routing_heads)
-        for region, rows in frame.groupby("region").groups.items()
-    }
-    return Decisions(choose_thresholds(frame, calibrated, config, heads), calibrations, by_region)
+    return Decisions(
+        choose_thresholds(frame, calibrated, config, heads),
+        calibrations,
+        choose_region_thresholds(frame, calibrated, config, heads),
+    )
+
+
+def choose_region_thresholds(
+    frame: pd.DataFrame, calibrated: pd.DataFrame, config: TrainConfig, heads: tuple[str, ...]
+) -> dict[str, dict[str, float]]:
+    """Per named region, a threshold for each routing head it has labelled rows for.
+
+    Rows without a region, or from requests that named none (corrections of
+    the generic region), are routed with the pooled thresholds and get none.
+    """
+    regions = frame["region"].fillna("").astype(str)
+    chosen = {}
+    for region in sorted(set(regions) - {"", GENERIC_REGION}):
+        rows = regions == region
+        labelled = tuple(
+            head for head in ROUTING_HEADS if head in heads and (frame.loc[rows, head] != "").any()
+        )
+        if labelled:
+            chosen[region] = choose_thresholds(
+                frame.loc[rows], calibrated.loc[rows], config, labelled
+            )
+    return chosen
 
 
 def fit_calibrations(
@@ -216,7 +237,7 @@ def routing_thresholds(
     """
     if head not in ROUTING_HEADS or "region" not in frame:
         return None
-    regions = frame["region"].replace("", GENERIC_REGION)
+    regions = frame["region"].fillna("").astype(str).replace("", GENERIC_REGION)
     per_region = {
         region: thresholds_for_region(str(region), thresholds, region_thresholds).get(head, 1.0)
         for region in regions.unique()

@@ -3,6 +3,7 @@ from salur.model.routing import (
     GENERIC_REGION,
     has_region_history,
     route_prediction,
+    strict_routing_note,
     thresholds_for_region,
     why_agency_routes_nothing,
 )
@@ -51,10 +52,21 @@ def test_the_generic_region_and_older_models_use_the_pooled_thresholds():
     assert has_region_history("kota-surabaya", MEASURED) is True
 
 
-def test_operator_overrides_apply_to_every_region_and_region_files_win_last():
-    overrides = {"agency": 0.9}
-    assert thresholds_for_region("kab-baru", POOLED, MEASURED, overrides)["agency"] == 0.9
-    assert thresholds_for_region("kota-surabaya", POOLED, MEASURED, overrides)["agency"] == 0.9
+def test_operator_overrides_only_tighten_a_regions_routing_and_region_files_win_last():
+    stricter, looser = {"agency": 0.9, "urgency": 0.5}, {"agency": 0.5, "category": 0.1}
+    assert thresholds_for_region("kota-surabaya", POOLED, MEASURED, stricter)["agency"] == 0.9
+    assert thresholds_for_region("kota-surabaya", POOLED, MEASURED, looser) == {
+        **POOLED,
+        "agency": 0.84,
+        "category": 0.61,
+    }
+    # A deployment-wide number never opens a region whose complaints certified nothing.
+    assert thresholds_for_region("kab-baru", POOLED, MEASURED, stricter)["agency"] == 1.0
+    assert thresholds_for_region("kab-bandung", POOLED, MEASURED, looser)["agency"] == 1.0
+    # Heads that do not route, the generic region and older models take them as given.
+    assert thresholds_for_region("kab-baru", POOLED, MEASURED, stricter)["urgency"] == 0.5
+    assert thresholds_for_region(GENERIC_REGION, POOLED, MEASURED, looser)["agency"] == 0.5
+    assert thresholds_for_region("kab-baru", POOLED, None, looser)["agency"] == 0.5
     base = thresholds_for_region("kab-baru", POOLED, MEASURED)
     opened = Region("kab-baru", "Baru", {"pupr": "PU"}, thresholds={"agency": 0.95})
     routed = route_prediction(_prediction("pupr", 0.97), opened, base, load_taxonomy())
@@ -65,7 +77,32 @@ def test_the_reason_a_region_routes_nothing_is_named():
     assert "no labelled complaints" in why_agency_routes_nothing("kab-baru", MEASURED)
     # Bandung was measured, but its own complaints certified no agency threshold.
     assert "no agency threshold reached" in why_agency_routes_nothing("kab-bandung", MEASURED)
-    assert "no agency threshold reached" in why_agency_routes_nothing("prov-jawa-tengah", MEASURED)
+    # Jawa Tengah's complaints carry categories, no agencies.
+    assert why_agency_routes_nothing("prov-jawa-tengah", MEASURED) == (
+        "the model has no agency-labelled complaints of this region"
+    )
     assert why_agency_routes_nothing("kota-surabaya", MEASURED) is None
     assert why_agency_routes_nothing(GENERIC_REGION, MEASURED) is None
     assert why_agency_routes_nothing("kab-baru", None) is None
+
+
+def test_the_operator_hears_when_and_why_a_region_routes_nothing():
+    bare = Region("kab-baru", "Baru", {"pupr": "PU"})
+    unseen = thresholds_for_region("kab-baru", POOLED, MEASURED)
+    assert strict_routing_note(bare, unseen, MEASURED) == (
+        "region kab-baru: every complaint goes to review, "
+        "because the model has no labelled complaints of this region"
+    )
+    # Bandung's street-lighting override still routes on its measured category threshold.
+    bandung = Region("kab-bandung", "Bandung", {"pupr": "PU"}, {"penerangan_jalan": "pupr"})
+    note = strict_routing_note(
+        bandung, thresholds_for_region("kab-bandung", POOLED, MEASURED), MEASURED
+    )
+    assert note is not None
+    assert "unless a category override" in note and "0.94" in note
+    assert "no agency threshold reached" in note
+    chosen = Region("kab-baru", "Baru", {"pupr": "PU"}, thresholds={"agency": 0.9})
+    assert strict_routing_note(chosen, unseen, MEASURED) is None
+    surabaya = Region("kota-surabaya", "Surabaya", {"pupr": "PU"})
+    measured = thresholds_for_region("kota-surabaya", POOLED, MEASURED)
+    assert strict_routing_note(surabaya, measured, MEASURED) is None

@@ -289,14 +289,18 @@ def test_headers_rows_and_encodings_come_through_unchanged(tmp_path):
     assert read_input(source, "text", None)["text"].tolist() == ["jalan rusak", "", "sampah"]
 
 
-def test_classify_in_a_region_the_model_never_saw_sends_every_row_to_review(fitted_small, tmp_path):
+def test_classify_in_a_region_the_model_never_saw_sends_every_row_to_review(
+    fitted_small, tmp_path, monkeypatch
+):
     from salur.model.taxonomy import load_taxonomy
 
     model = save_model(
         fitted_small,
         {
             "version": "regional",
-            "thresholds": {"agency": 0.0, "category": 0.0, "urgency": 0.5, "report_type": 0.5},
+            # Pooled thresholds that route nothing: rows of "seen" auto-route only
+            # if its own measured thresholds are the ones applied.
+            "thresholds": {"agency": 1.0, "category": 1.0, "urgency": 0.5, "report_type": 0.5},
             "region_thresholds": {"seen": {"agency": 0.0, "category": 0.0}},
         },
         "# regional",
@@ -315,10 +319,22 @@ def test_classify_in_a_region_the_model_never_saw_sends_every_row_to_review(fitt
         result = classify(source, out, model, "--region", code, "--regions-dir", str(regions))
         assert result.returncode == 0, result.stderr
         decided[code] = (list(pd.read_csv(out, dtype=str)["needs_review"]), result.stderr)
-    assert decided["seen"][0] == ["False", "False"] and "needs_review" not in decided["seen"][1]
+    assert decided["seen"][0] == ["False", "False"] and "review" not in decided["seen"][1]
     assert decided["unseen"][0] == ["True", "True"]
-    assert "region unseen: every row is marked needs_review" in decided["unseen"][1]
+    assert "region unseen: every complaint goes to review" in decided["unseen"][1]
     assert "no labelled complaints of this region" in decided["unseen"][1]
+    # The service's SALUR_THRESHOLDS apply as they do there: stricter, never looser.
+    monkeypatch.setenv("SALUR_THRESHOLDS", '{"agency": 0.0}')
+    opened = classify(source, out, model, "--region", "unseen", "--regions-dir", str(regions))
+    assert list(pd.read_csv(out, dtype=str)["needs_review"]) == ["True", "True"], opened.stderr
+    monkeypatch.setenv("SALUR_THRESHOLDS", '{"agency": 1.0}')
+    stricter = classify(source, out, model, "--region", "seen", "--regions-dir", str(regions))
+    assert list(pd.read_csv(out, dtype=str)["needs_review"]) == ["True", "True"], stricter.stderr
+    monkeypatch.setenv("SALUR_PORT", "not-a-port")
+    monkeypatch.setenv("SALUR_API_KEYS", "secret-key-value")
+    broken = classify(source, out, model, "--region", "seen", "--regions-dir", str(regions))
+    assert broken.returncode == 2 and "port" in broken.stderr
+    assert "secret-key-value" not in broken.stderr and "not-a-port" not in broken.stderr
 
 
 def test_classify_stopped_by_sigterm_leaves_no_partial_output(model_dir, tmp_path):

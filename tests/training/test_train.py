@@ -67,6 +67,7 @@ def test_calibration_moves_thresholds_but_routes_the_same_complaints(
     assert set(decisions.region_thresholds) == set(small_frame["region"])
     for region, thresholds in decisions.region_thresholds.items():
         assert set(thresholds) == {"agency", "category"}, region
+
         rows = small_frame["region"] == region
         alone = choose_thresholds(
             small_frame[rows],
@@ -82,15 +83,19 @@ def test_calibration_moves_thresholds_but_routes_the_same_complaints(
             ("agency", "category"),
         )
         assert thresholds == alone, region
-    # A region without a single agency label has no agency threshold to route with.
-    unlabelled = small_frame.assign(
-        agency=small_frame["agency"].where(small_frame["region"] != "kab-bandung", "")
+    assert decisions.region_thresholds["kota-surabaya"]["agency"] < 1.0
+    # A region without a single agency label has no agency threshold to route with,
+    # and rows of no named region (or of the generic one) get no thresholds at all.
+    regions = small_frame["region"].copy()
+    regions.iloc[:40] = ""
+    regions.iloc[40:80] = "default"
+    relabelled = small_frame.assign(
+        agency=small_frame["agency"].where(small_frame["region"] != "kota-surabaya", ""),
+        region=regions,
     )
-    without = choose_decisions(unlabelled, predicted, config, heads).region_thresholds
-    assert without["kab-bandung"]["agency"] == 1.0
-    assert (
-        without["kab-bandung"]["category"] == decisions.region_thresholds["kab-bandung"]["category"]
-    )
+    without = choose_decisions(relabelled, predicted, config, heads).region_thresholds
+    assert "agency" not in without["kota-surabaya"] and "category" in without["kota-surabaya"]
+    assert set(without) == {"kota-surabaya", "kab-bandung"}
 
 
 def test_urgency_head_is_ordinal(fitted_small):
