@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from salur.model.artifact import ModelLoadError
 from salur.model.regions import RegionError
 from salur.service.admin import pages, review_api
-from salur.service.auth import ApiKeyGate, key_fingerprint
+from salur.service.auth import MIN_KEY_LENGTH, ApiKeyGate, key_fingerprint
 from salur.service.metrics import Metrics
 from salur.service.ratelimit import RateLimiter
 from salur.service.routes import api, metrics_router, public
@@ -202,6 +202,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "API keys accepted (as named in the audit log): %s",
                 ", ".join(key_fingerprint(key) for key in settings.api_keys),
             )
+            for key in settings.api_keys:
+                if len(key) < MIN_KEY_LENGTH:
+                    # Wrong keys are refused but not throttled: a short key can be guessed.
+                    log.warning(
+                        "API key %s has %d characters; use %d or more random ones, e.g. "
+                        "python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+                        key_fingerprint(key),
+                        len(key),
+                        MIN_KEY_LENGTH,
+                    )
         yield
         app.state.store.engine.dispose()
 

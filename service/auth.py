@@ -12,6 +12,9 @@ from fastapi.security import APIKeyHeader
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+# Below this a key is warned about at start-up (token_urlsafe(32) gives 43).
+MIN_KEY_LENGTH = 24
+
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Intake system key.")
 
 

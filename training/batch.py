@@ -328,6 +328,13 @@ def _router(
 ) -> Callable[[Prediction], dict[str, object]]:
     """Prediction → output row, as the model decides alone or as ``region`` routes."""
     if region is None:
+        measured = sorted(classifier.region_thresholds or {})
+        if measured:
+            notify(
+                "without --region, needs_review uses the pooled thresholds, measured on "
+                f"complaints of {', '.join(measured)}; for complaints of another region "
+                "they are not certified (pass --region to route as the service does there)"
+            )
         return _model_row
     taxonomy = load_taxonomy()
     thresholds = thresholds_for_region(

@@ -171,3 +171,7 @@ def test_start_up_log_names_keys_by_fingerprint_only(make_client, caplog):
     assert key_fingerprint(secret) in logged and key_fingerprint("second-system-key") in logged
     assert secret not in logged and "second-system-key" not in logged
     assert key_fingerprint(secret) != key_fingerprint("second-system-key")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    # The short one is named by its fingerprint and told to grow; the long one is not.
+    assert any(key_fingerprint("second-system-key") in w and "17 characters" in w for w in warnings)
+    assert not any(key_fingerprint(secret) in w for w in warnings)
