@@ -124,6 +124,14 @@ def decide(
         threshold = thresholds.get(head, 1.0)
         if value is None:
             reasons.append(f"{head}: no prediction")
+        elif threshold >= 1.0:
+            # Confidences stay below 1, so no answer could clear it: say why an
+            # admin sees a 0.99 in the queue.
+            reasons.append(
+                f"{head}: review-only here (threshold {threshold:.2f}: no threshold was "
+                f"certified for this region, or one was set to send everything to review); "
+                f"confidence {value:.2f}"
+            )
         elif value < threshold:
             reasons.append(f"{head} confidence {value:.2f} below threshold {threshold:.2f}")
     if not region_has_agency:

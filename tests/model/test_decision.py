@@ -85,6 +85,13 @@ def test_decide_missing_threshold_means_review():
     assert decide({"agency": 0.99}, {"agency": "pupr"}, {}).needs_review
 
 
+def test_a_review_only_threshold_is_named_as_such():
+    decision = decide({"agency": 0.99}, {"agency": "pupr"}, {"agency": 1.0})
+    assert decision.needs_review
+    assert decision.reasons[0].startswith("agency: review-only here (threshold 1.00")
+    assert "confidence 0.99" in decision.reasons[0]
+
+
 def test_decide_region_without_agency_goes_to_review():
     decision = decide(
         {"agency": 0.99}, {"agency": "pdam"}, {"agency": 0.5}, region_has_agency=False

@@ -214,7 +214,7 @@ def test_threshold_override_from_settings(make_client, auth):
     strict = make_client(thresholds={"agency": 1.01})
     body = strict.post("/v1/classify", json={"text": TEXT}, headers=auth).json()
     assert body["decision"]["outcome"] == "needs_review"
-    assert "below threshold 1.01" in body["decision"]["reasons"][0]
+    assert "review-only here (threshold 1.01" in body["decision"]["reasons"][0]
 
 
 def test_metrics(client, auth):
@@ -303,7 +303,7 @@ def test_region_thresholds_replace_the_models_for_that_region(small_model_dir, t
         thresholds={"agency": 0.99, "category": 0.99},
     )
     assert strict["decision"]["outcome"] == "needs_review"
-    assert "below threshold 1.00" in strict["decision"]["reasons"][0]
+    assert "review-only here (threshold 1.00" in strict["decision"]["reasons"][0]
     assert strict["agency"]["confident"] is False
     assert strict["category"]["confident"] is True
     assert open_["decision"]["outcome"] == "auto_route"
@@ -334,7 +334,7 @@ def test_a_region_the_model_has_no_history_for_goes_to_review(regional_model_dir
             [(TEXT, "new-region"), (TEXT, "opened-region"), (TEXT, "kota-surabaya"), (TEXT, None)],
         )
     assert new["decision"]["outcome"] == "needs_review"
-    assert "below threshold 1.00" in new["decision"]["reasons"][0]
+    assert "review-only here (threshold 1.00" in new["decision"]["reasons"][0]
     # The region file's own threshold is a deliberate choice and wins.
     assert opened["decision"]["outcome"] == "auto_route"
     # Surabaya routes with the threshold measured on its own complaints (0.0 here).
