@@ -34,3 +34,55 @@ def test_report_shows_reliability_and_notes(tmp_path):
     assert "| 0.9–1.0 | 2 | 0.94 | 1.00 |" in report
     assert "| 0.8–0.9 | 1 | 0.85 | 1.00 |" in report
     assert "| 0.5–0.6 | 1 | 0.55 | 0.00 |" in report
+
+
+def test_a_saved_model_on_held_out_corrections_is_measured_per_region(
+    fitted_small, small_frame, tmp_path
+):
+    """`salur evaluate --model M --held-out F`, as the data team checks a region after retraining."""
+    import json
+    import subprocess
+    import sys
+
+    from salur.model.artifact import save_model
+
+    model = save_model(
+        fitted_small,
+        {
+            "version": "regional",
+            "thresholds": {"agency": 0.0, "category": 0.0, "urgency": 0.5, "report_type": 0.5},
+            "region_thresholds": {"kota-surabaya": {"agency": 0.3, "category": 0.3}},
+        },
+        "# regional",
+        tmp_path / "regional",
+    )
+    held_out = tmp_path / "corrections.csv"
+    rows = small_frame[small_frame["agency"] != ""].groupby("region").head(40)
+    rows[["title", "text", "agency", "category", "region"]].to_csv(held_out, index=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salur.cli",
+            "evaluate",
+            "--model",
+            str(model),
+            "--held-out",
+            str(held_out),
+            "--output",
+            str(tmp_path / "report"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())["test_split"]
+    by_region = metrics["agency"]["auto_route_by_region"]
+    assert by_region["kota-surabaya"]["threshold"] == 0.3
+    # Bandung has no threshold of its own in this model: nothing auto-routes there.
+    assert by_region["kab-bandung"]["threshold"] == 1.0 and by_region["kab-bandung"]["n"] == 0
+    assert metrics["agency"]["auto_route"]["n"] == by_region["kota-surabaya"]["n"]
+    assert (
+        "routed with each region's own threshold" in (tmp_path / "report" / "report.md").read_text()
+    )
