@@ -294,11 +294,16 @@ def taxonomy(request: Request) -> TaxonomyResponse:
 
 @api.get("/regions", response_model=list[RegionSummary], summary="Known regions")
 def regions(request: Request) -> list[RegionSummary]:
+    runtime = runtime_of(request)
     return [
         RegionSummary(
-            code=r.code, name=r.name, kemendagri_code=r.kemendagri_code, opd_count=len(r.opds)
+            code=r.code,
+            name=r.name,
+            kemendagri_code=r.kemendagri_code,
+            opd_count=len(r.opds),
+            model_has_history=runtime.has_history(r.code),
         )
-        for r in runtime_of(request).regions.values()
+        for r in runtime.regions.values()
     ]
 
 

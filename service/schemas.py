@@ -160,6 +160,14 @@ class RegionSummary(BaseModel):
     name: str
     kemendagri_code: str
     opd_count: int
+    model_has_history: bool | None = Field(
+        description=(
+            "Whether the loaded model's training data held labelled complaints of this "
+            "region. Without them its routing thresholds are 1.0 (every complaint to review) "
+            "unless its region file sets them; null for the generic region or a model "
+            "that did not record it."
+        )
+    )
 
 
 class RegionOpd(BaseModel):
@@ -176,14 +184,6 @@ class RegionDetail(RegionSummary):
     category_overrides: dict[str, str]
     thresholds: dict[str, float] = Field(
         description="The thresholds this region routes with: its own over the service's."
-    )
-    model_has_history: bool | None = Field(
-        description=(
-            "Whether the loaded model's training data held labelled complaints of this "
-            "region. Without them its routing thresholds are 1.0 (every complaint to review) "
-            "unless its region file sets them; null for the generic region or a model "
-            "that did not record it."
-        )
     )
 
 

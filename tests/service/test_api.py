@@ -360,6 +360,12 @@ def test_region_detail_says_whether_the_model_knows_the_region(regional_model_di
         surabaya = regional.get("/v1/regions/kota-surabaya", headers=headers).json()
         generic = regional.get("/v1/regions/default", headers=headers).json()
         model = regional.get("/v1/model", headers=headers).json()
+        listing = regional.get("/v1/regions", headers=headers).json()
+    assert {r["code"]: r["model_has_history"] for r in listing} == {
+        "default": None,
+        "kab-bandung": False,
+        "kota-surabaya": True,
+    }
     assert bandung["model_has_history"] is False and bandung["thresholds"]["agency"] == 1.0
     assert model["region_thresholds"] == {"kota-surabaya": {"agency": 0.0, "category": 0.5}}
     assert surabaya["model_has_history"] is True and surabaya["thresholds"]["agency"] == 0.0
