@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -91,6 +92,16 @@ def coverage_precision_curve(
     return curve
 
 
+def _shown_below(value: float) -> float:
+    # Rounded down to two decimals, so a 0.996 in review never reads "1.00" and
+    # a confidence below its threshold never reads as equal to it.
+    return math.floor(value * 100 + 1e-9) / 100
+
+
+def _shown_above(value: float) -> float:
+    return math.ceil(value * 100 - 1e-9) / 100
+
+
 @dataclass(frozen=True)
 class Decision:
     outcome: str
@@ -130,10 +141,13 @@ def decide(
             reasons.append(
                 f"{head}: review-only here (threshold {threshold:.2f}: no threshold was "
                 f"certified for this region, or one was set to send everything to review); "
-                f"confidence {value:.2f}"
+                f"confidence {_shown_below(value):.2f}"
             )
         elif value < threshold:
-            reasons.append(f"{head} confidence {value:.2f} below threshold {threshold:.2f}")
+            reasons.append(
+                f"{head} confidence {_shown_below(value):.2f} "
+                f"below threshold {_shown_above(threshold):.2f}"
+            )
     if not region_has_agency:
         reasons.append(f"region has no OPD for agency {labels.get('agency', '')!r}")
     if reasons:

@@ -86,10 +86,17 @@ def test_decide_missing_threshold_means_review():
 
 
 def test_a_review_only_threshold_is_named_as_such():
-    decision = decide({"agency": 0.99}, {"agency": "pupr"}, {"agency": 1.0})
+    decision = decide({"agency": 0.9954}, {"agency": "pupr"}, {"agency": 1.0})
     assert decision.needs_review
     assert decision.reasons[0].startswith("agency: review-only here (threshold 1.00")
-    assert "confidence 0.99" in decision.reasons[0]
+    assert decision.reasons[0].endswith("confidence 0.99")
+
+
+def test_a_reason_never_shows_a_confidence_equal_to_its_threshold():
+    [reason] = decide({"agency": 0.8795}, {"agency": "pupr"}, {"agency": 0.8801}).reasons
+    assert reason == "agency confidence 0.87 below threshold 0.89"
+    [exact] = decide({"agency": 0.29}, {"agency": "pupr"}, {"agency": 0.3}).reasons
+    assert exact == "agency confidence 0.29 below threshold 0.30"
 
 
 def test_decide_region_without_agency_goes_to_review():
