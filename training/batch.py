@@ -190,7 +190,11 @@ def read_input(path: Path, text_column: str, title_column: str | None) -> pd.Dat
         found = int((frame.columns == column).sum())
         if found == 0:
             listed = ", ".join(repr(name) for name in frame.columns)
-            raise InputError(f"column {column!r} not found in {path}; columns are: {listed}")
+            hint = _likely_text_column(frame) if column == text_column else None
+            raise InputError(
+                f"column {column!r} not found in {path}; columns are: {listed}"
+                + (f"; the longest texts are in {hint!r}: --text-column {hint!r}" if hint else "")
+            )
         if found > 1:
             raise InputError(f"{path} has {found} columns named {column!r}; rename all but one")
     return frame
@@ -305,6 +309,22 @@ def _atomic_output(path: Path) -> Iterator[TextIO]:
         raise _cannot_write(path, error) from error
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _likely_text_column(frame: pd.DataFrame) -> str | None:
+    """The column whose values are longest on average: where an export keeps the complaint.
+
+    SP4N-LAPOR! and regional exports name it differently (isi_laporan,
+    isi_pengaduan, keluhan, ...); the longest values are the free text.
+    """
+    if frame.empty or len(frame.columns) < 2:
+        return None
+    lengths = {
+        str(name): float(frame.iloc[:, index].astype(str).str.len().mean())
+        for index, name in enumerate(frame.columns)
+    }
+    best = max(lengths, key=lambda name: lengths[name])
+    return best if lengths[best] >= 20 else None
 
 
 def _cannot_write(path: Path, error: OSError) -> InputError:

@@ -62,6 +62,11 @@ def test_classify_keeps_columns_and_adds_predictions(model_dir, tmp_path):
     [
         (b"", "is empty"),
         (b"judul,body\nx,y\n", "column 'text' not found"),
+        # An SP4N-style export: the hint names the column holding the complaint.
+        (
+            b"judul;isi_laporan;kategori\nJalan rusak;jalan berlubang di depan sekolah;Infra\n",
+            "the longest texts are in 'isi_laporan': --text-column 'isi_laporan'",
+        ),
         (b"text\n\xff\xfe jalan rusak\n", "not valid UTF-8"),
         (b'text\n"unterminated\n', "not a readable CSV"),
     ],
