@@ -174,3 +174,40 @@ def test_compare_on_a_held_out_file(fitted_small, small_frame, small_params, tmp
         comparison["per_head"]["urgency"]["old_macro_f1"] is None
     )  # no urgency column: not measured
     assert "agency" in format_comparison(comparison)
+
+
+def test_a_new_regions_corrections_give_it_thresholds_of_its_own(tmp_path, small_frame):
+    """The way out of review-only: reviewed complaints of a new region, exported and merged."""
+    from dataclasses import replace
+
+    from salur.model.routing import thresholds_for_region, why_agency_routes_nothing
+    from salur.training.train import TrainConfig, choose_region_thresholds, merge_corrections
+
+    store = Store(f"sqlite:///{tmp_path}/q.db")
+    store.ensure_schema()
+    store.save_complaints([record(n, region="kab-baru") for n in range(80)])
+    pending = store.queue(QueueFilter(), limit=100)
+    out = tmp_path / "corrections" / "c.csv"
+    config = replace(
+        TrainConfig(data_dir=tmp_path, models_dir=tmp_path), target_precision={"agency": 0.95}
+    )
+
+    def measured_after_reviewing(start, stop):
+        for item in pending[start:stop]:
+            store.review(item.id, "admin", ACCEPTED)
+        export_corrections(store, out)
+        merged = merge_corrections(small_frame, load_corrections(out.parent))
+        # Predictions that agree with every label, at high confidence: what is
+        # tested is how many of the region's rows back its threshold.
+        predicted = pd.DataFrame(
+            {"agency_pred": merged["agency"], "agency_confidence": 0.99}, index=merged.index
+        )
+        return choose_region_thresholds(merged, predicted, config, ("agency",))
+
+    few = measured_after_reviewing(0, 10)
+    assert "kab-baru" in few and few["kab-baru"]["agency"] == 1.0
+    assert "no agency threshold reached" in why_agency_routes_nothing("kab-baru", few)
+    enough = measured_after_reviewing(10, 80)
+    assert enough["kab-baru"]["agency"] < 1.0
+    assert why_agency_routes_nothing("kab-baru", enough) is None
+    assert thresholds_for_region("kab-baru", {"agency": 0.9}, enough)["agency"] < 1.0
