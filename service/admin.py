@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from salur.service.auth import require_api_key
 from salur.service.routes import ERRORS, runtime_of
+from salur.service.runtime import Runtime
 from salur.service.schemas import (
     AuditEntryOut,
     ReviewAction,
@@ -262,8 +263,33 @@ def dashboard_page(request: Request) -> Response:
             "stats": stats,
             "corrections": stats["corrections"],
             "store_all": request.app.state.settings.store_all,
+            "review_only": review_only_regions(runtime_of(request)),
         },
     )
+
+
+def review_only_regions(runtime: Runtime) -> list[tuple[str, str]]:
+    """Regions whose predicted agencies all wait for an admin, and why, in the admins' words.
+
+    Admins otherwise see a region's confident answers pile up in the queue
+    without knowing that no threshold lets them through.
+    """
+    listed = []
+    for code, region in runtime.regions.items():
+        gate = region.thresholds_over(runtime.thresholds_for(code)).get("agency", 1.0)
+        if gate < 1.0:
+            continue
+        history = runtime.has_history(code)
+        if "agency" in region.thresholds:
+            why = "ambang agency di berkas wilayahnya diatur agar semua aduan ditinjau"
+        elif history is False:
+            why = "model belum dilatih dengan aduan berlabel dari wilayah ini"
+        elif history:
+            why = "pada aduan wilayah ini sendiri belum ada ambang yang mencapai presisi target"
+        else:
+            why = "operator mengatur ambang agency agar semua aduan ditinjau"
+        listed.append((region.name, why))
+    return listed
 
 
 def apply_review(

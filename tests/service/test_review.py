@@ -303,3 +303,27 @@ def test_nul_characters_never_block_a_complaint(make_client, auth, backend, requ
         "/v1/classify", json={"text": "jalan rusak", "external_id": "a\x00b"}, headers=auth
     )
     assert refused.status_code == 422
+
+
+def test_dashboard_names_the_regions_whose_agencies_all_wait_for_review(
+    make_client, save_small_model
+):
+    model = save_small_model(
+        "regional-dashboard",
+        region_thresholds={"kota-surabaya": {"agency": 0.5, "category": 0.5}},
+    )
+    client = make_client(model_dir=model)
+    client.app.state.store.add_admin("admin1", hash_password("rahasia-sekali-123"))
+    assert login(client).status_code == 303
+    page = client.get("/admin/dashboard").text
+    assert "Wilayah yang semua aduannya ditinjau" in page
+    assert "<strong>Kabupaten Bandung</strong>: model belum dilatih" in page
+    assert "Kota Surabaya" not in page
+
+    # The queue's own client sends everything to review through SALUR_THRESHOLDS.
+    strict = make_client(thresholds={"agency": 1.01})
+    strict.app.state.store.add_admin("admin2", hash_password("rahasia-sekali-123"))
+    assert login(strict, "admin2").status_code == 303
+    assert (
+        "<strong>Kota Surabaya</strong>: operator mengatur" in strict.get("/admin/dashboard").text
+    )
