@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from salur.model.routing import why_agency_routes_nothing
 from salur.service.auth import require_api_key
 from salur.service.routes import ERRORS, runtime_of
 from salur.service.runtime import Runtime
@@ -279,15 +280,15 @@ def review_only_regions(runtime: Runtime) -> list[tuple[str, str]]:
         gate = region.thresholds_over(runtime.thresholds_for(code)).get("agency", 1.0)
         if gate < 1.0:
             continue
-        history = runtime.has_history(code)
+        model_reason = why_agency_routes_nothing(code, runtime.classifier.region_thresholds)
         if "agency" in region.thresholds:
             why = "ambang agency di berkas wilayahnya diatur agar semua aduan ditinjau"
-        elif history is False:
-            why = "model belum dilatih dengan aduan berlabel dari wilayah ini"
-        elif history:
-            why = "pada aduan wilayah ini sendiri belum ada ambang yang mencapai presisi target"
-        else:
+        elif model_reason is None:
             why = "operator mengatur ambang agency agar semua aduan ditinjau"
+        elif runtime.has_history(code) is False:
+            why = "model belum dilatih dengan aduan berlabel dari wilayah ini"
+        else:
+            why = "pada aduan wilayah ini sendiri belum ada ambang yang mencapai presisi target"
         listed.append((region.name, why))
     return listed
 

@@ -317,7 +317,7 @@ def _likely_text_column(frame: pd.DataFrame) -> str | None:
     SP4N-LAPOR! and regional exports name it differently (isi_laporan,
     isi_pengaduan, keluhan, ...); the longest values are the free text.
     """
-    if frame.empty or len(frame.columns) < 2:
+    if frame.empty:
         return None
     lengths = {
         str(name): float(frame.iloc[:, index].astype(str).str.len().mean())

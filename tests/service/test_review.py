@@ -327,3 +327,11 @@ def test_dashboard_names_the_regions_whose_agencies_all_wait_for_review(
     assert (
         "<strong>Kota Surabaya</strong>: operator mengatur" in strict.get("/admin/dashboard").text
     )
+    # An operator's review-everything threshold is named as the operator's, also where
+    # the model did measure the region.
+    both = make_client(model_dir=model, thresholds={"agency": 1.01})
+    both.app.state.store.add_admin("admin3", hash_password("rahasia-sekali-123"))
+    assert login(both, "admin3").status_code == 303
+    page = both.get("/admin/dashboard").text
+    assert "<strong>Kota Surabaya</strong>: operator mengatur" in page
+    assert "<strong>Kabupaten Bandung</strong>: model belum dilatih" in page

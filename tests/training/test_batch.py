@@ -67,6 +67,7 @@ def test_classify_keeps_columns_and_adds_predictions(model_dir, tmp_path):
             b"judul;isi_laporan;kategori\nJalan rusak;jalan berlubang di depan sekolah;Infra\n",
             "the longest texts are in 'isi_laporan': --text-column 'isi_laporan'",
         ),
+        (b"keluhan\njalan berlubang di depan sekolah dasar\n", "--text-column 'keluhan'"),
         (b"text\n\xff\xfe jalan rusak\n", "not valid UTF-8"),
         (b'text\n"unterminated\n', "not a readable CSV"),
     ],
