@@ -211,18 +211,22 @@ def fit_and_measure(
     pipeline = fit_pipeline(fit_frame, config.pipeline, heads)
     progress(f"measuring on {len(test_frame)} held-out documents")
     holdout = Classifier(pipeline, {"version": "holdout", **decisions.metadata()})
-    predicted = predictions_frame(holdout, test_frame)
-    metrics = {
+    return pipeline, decisions, measure(holdout, test_frame)
+
+
+def measure(classifier: Classifier, test: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per head, the held-out metrics of ``classifier`` on ``test``, routed as the service routes."""
+    predicted = predictions_frame(classifier, test)
+    return {
         head: head_metrics(
-            test_frame,
+            test,
             predicted,
             head,
-            decisions.thresholds[head],
-            routing_thresholds(test_frame, decisions.thresholds, decisions.region_thresholds, head),
+            classifier.thresholds.get(head, 1.0),
+            routing_thresholds(test, classifier.thresholds, classifier.region_thresholds, head),
         )
-        for head in heads
+        for head in classifier.heads
     }
-    return pipeline, decisions, metrics
 
 
 def routing_thresholds(
@@ -476,17 +480,7 @@ def evaluate_saved(
         test = load_corrections_file(held_out)
     else:
         test = split_frames(load_labelled(config.data_dir, config.sources), config)["test"]
-    predicted = predictions_frame(classifier, test)
-    metrics = {
-        head: head_metrics(
-            test,
-            predicted,
-            head,
-            classifier.thresholds.get(head, 1.0),
-            routing_thresholds(test, classifier.thresholds, classifier.region_thresholds, head),
-        )
-        for head in classifier.heads
-    }
+    metrics = measure(classifier, test)
     return {
         "model": classifier.version,
         "trained_on": classifier.metadata.get("trained_on"),
