@@ -39,6 +39,24 @@ def fitted_small(small_frame, small_params):
     return fit_pipeline(small_frame, small_params, trainable_heads(small_frame))
 
 
+@pytest.fixture(scope="session")
+def save_small_model(fitted_small, tmp_path_factory):
+    """Save the small fitted pipeline as a model folder named ``version``, with ``meta``."""
+
+    from salur.model.artifact import save_model
+
+    def save(version, **meta):
+        folder = tmp_path_factory.mktemp("small-models") / version
+        base = {
+            "version": version,
+            "thresholds": {"agency": 0.5, "category": 0.5, "urgency": 0.5, "report_type": 0.5},
+            "metrics": {},
+        }
+        return save_model(fitted_small, {**base, **meta}, "# test model", folder)
+
+    return save
+
+
 @pytest.fixture(autouse=True)
 def isolated_database(tmp_path, monkeypatch):
     """No test writes to the repository's var/ database."""

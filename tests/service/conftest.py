@@ -1,26 +1,9 @@
 import pytest
 from fastapi.testclient import TestClient
-from salur.model.artifact import save_model
 from salur.service.app import create_app
 from salur.service.settings import Settings
 
 KEY = "test-key-123"
-
-
-@pytest.fixture(scope="session")
-def save_small_model(fitted_small, tmp_path_factory):
-    """Save the small fitted pipeline as a model folder named ``version``, with ``meta``."""
-
-    def save(version, **meta):
-        folder = tmp_path_factory.mktemp("svc-models") / version
-        base = {
-            "version": version,
-            "thresholds": {"agency": 0.5, "category": 0.5, "urgency": 0.5, "report_type": 0.5},
-            "metrics": {},
-        }
-        return save_model(fitted_small, {**base, **meta}, "# test model", folder)
-
-    return save
 
 
 @pytest.fixture(scope="session")

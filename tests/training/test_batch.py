@@ -296,21 +296,16 @@ def test_headers_rows_and_encodings_come_through_unchanged(tmp_path):
 
 
 def test_classify_in_a_region_the_model_never_saw_sends_every_row_to_review(
-    fitted_small, tmp_path, monkeypatch
+    save_small_model, tmp_path, monkeypatch
 ):
     from salur.model.taxonomy import load_taxonomy
 
-    model = save_model(
-        fitted_small,
-        {
-            "version": "regional",
-            # Pooled thresholds that route nothing: rows of "seen" auto-route only
-            # if its own measured thresholds are the ones applied.
-            "thresholds": {"agency": 1.0, "category": 1.0, "urgency": 0.5, "report_type": 0.5},
-            "region_thresholds": {"seen": {"agency": 0.0, "category": 0.0}},
-        },
-        "# regional",
-        tmp_path / "regional",
+    model = save_small_model(
+        "regional",
+        # Pooled thresholds that route nothing: rows of "seen" auto-route only
+        # if its own measured thresholds are the ones applied.
+        thresholds={"agency": 1.0, "category": 1.0, "urgency": 0.5, "report_type": 0.5},
+        region_thresholds={"seen": {"agency": 0.0, "category": 0.0}},
     )
     source = tmp_path / "in.csv"
     pd.DataFrame({"text": ["jalan rusak berlubang", "ktp belum jadi"]}).to_csv(source, index=False)

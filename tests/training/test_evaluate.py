@@ -37,24 +37,17 @@ def test_report_shows_reliability_and_notes(tmp_path):
 
 
 def test_a_saved_model_on_held_out_corrections_is_measured_per_region(
-    fitted_small, small_frame, tmp_path
+    save_small_model, small_frame, tmp_path
 ):
     """`salur evaluate --model M --held-out F`, as the data team checks a region after retraining."""
     import json
     import subprocess
     import sys
 
-    from salur.model.artifact import save_model
-
-    model = save_model(
-        fitted_small,
-        {
-            "version": "regional",
-            "thresholds": {"agency": 0.0, "category": 0.0, "urgency": 0.5, "report_type": 0.5},
-            "region_thresholds": {"kota-surabaya": {"agency": 0.3, "category": 0.3}},
-        },
-        "# regional",
-        tmp_path / "regional",
+    model = save_small_model(
+        "regional-evaluate",
+        thresholds={"agency": 0.0, "category": 0.0, "urgency": 0.5, "report_type": 0.5},
+        region_thresholds={"kota-surabaya": {"agency": 0.3, "category": 0.3}},
     )
     held_out = tmp_path / "corrections.csv"
     rows = small_frame[small_frame["agency"] != ""].groupby("region").head(40)
