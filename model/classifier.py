@@ -11,6 +11,7 @@ import numpy as np
 from salur.model.artifact import load_model
 from salur.model.calibration import IDENTITY, calibrate_rows, calibrations_from_metadata
 from salur.model.decision import Decision, decide
+from salur.model.pii import personal_words
 from salur.model.text import compose_document
 
 
@@ -76,6 +77,8 @@ class Classifier:
         self.heads: tuple[str, ...] = tuple(classify.heads)
         self._classify = classify
         self._features = pipeline[:-1]
+        # Normalise and stem, as the vectorisers read the text.
+        self._preprocess = pipeline[:-2]
         names = pipeline.named_steps["features"].get_feature_names_out()
         # Only whole-word features are shown to admins: character n-grams
         # carry weight but read as noise ("ah j").
@@ -93,6 +96,7 @@ class Classifier:
         features = self._features.transform(list(documents))
         chosen_by_head = self._classify.predict_indices(features)
         results: list[dict[str, HeadPrediction]] = [{} for _ in documents]
+        personal = [self._personal_tokens(d) for d in documents] if explain else []
         for head in self.heads:
             classes = self._classify.classes_[head]
             chosen, proba = chosen_by_head[head]
@@ -104,7 +108,7 @@ class Classifier:
                 ranking = [best, *(int(i) for i in by_probability if i != best)][:top_k]
                 terms: tuple[str, ...] = ()
                 if coef is not None:
-                    terms = self._terms(features[row], coef[best], n_terms)
+                    terms = self._terms(features[row], coef[best], n_terms, personal[row])
                 results[row][head] = HeadPrediction(
                     code=str(classes[best]),
                     probability=float(proba[row, best]),
@@ -113,13 +117,29 @@ class Classifier:
                 )
         return results
 
-    def _terms(self, row: Any, weights: np.ndarray, n_terms: int) -> tuple[str, ...]:
+    def _personal_tokens(self, document: str) -> frozenset[str]:
+        """The model's tokens of the names in ``document`` (normalised and stemmed as it reads them)."""
+        names = personal_words(document)
+        if not names:
+            return frozenset()
+        return frozenset(" ".join(self._preprocess.transform(names)).split())
+
+    def _terms(
+        self, row: Any, weights: np.ndarray, n_terms: int, personal: frozenset[str] = frozenset()
+    ) -> tuple[str, ...]:
         indices = row.indices
         contributions = row.data * weights[indices]
         readable = self._readable[indices] & (contributions > 0)
         indices, contributions = indices[readable], contributions[readable]
-        top = np.argsort(-contributions)[:n_terms]
-        return tuple(str(self._feature_names[indices[i]]) for i in top)
+        terms: list[str] = []
+        for i in np.argsort(-contributions):
+            name = str(self._feature_names[indices[i]])
+            if personal and not personal.isdisjoint(name.split()):
+                continue
+            terms.append(name)
+            if len(terms) == n_terms:
+                break
+        return tuple(terms)
 
     def predict(
         self,

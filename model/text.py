@@ -31,7 +31,11 @@ _ESCAPED_BREAK = re.compile(r"\\[nrt]")
 # (No training text has any, so reading them away changes nothing learned.)
 _HTML_TAG = re.compile(r"<[A-Za-z/!][^>]{0,200}>")
 _HTML_ENTITY = re.compile(r"&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+# Patterns that scan runs of word characters start only where such a run
+# starts and never give back what a possessive quantifier took: with a plain
+# "\b[\w.+-]+@" every dot in "1.1.1.1…" is a new start that rescans the rest,
+# and a 20,000-character complaint took seconds (quadratic backtracking).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+\.[\w.-]+\b")
 _PHONE = re.compile(r"(?<!\d)(?:\+62|62|0)8\d{7,11}(?!\d)")
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 _NUMBER = re.compile(r"\d+")
@@ -187,7 +191,7 @@ PLACEHOLDER_TOKENS = frozenset({"xtelepon", "xnik", "xemail", "xnama", "xurl"})
 # whatever an upstream anonymiser writes) and links written without a scheme
 # ("bit.ly/abc", "wa.me/62812...").
 _MASK = re.compile(r"\[[A-Z_]{2,}\]")
-_BARE_LINK = re.compile(r"\b[\w-]+(?:\.[\w-]+)+/\S*")
+_BARE_LINK = re.compile(r"(?<![\w.-])[\w-]++(?:\.[\w-]++)++/\S*")
 
 
 def readable_word_count(text: str) -> int:

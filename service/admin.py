@@ -26,7 +26,9 @@ from salur.service.storage import (
     AUTO_ROUTED,
     HEADS,
     PENDING,
+    REVIEWABLE,
     REVIEWED,
+    AlreadyReviewed,
     ComplaintRecord,
     QueueFilter,
     StorageUnavailable,
@@ -307,6 +309,8 @@ def apply_review(
         raise HTTPException(404, f"no complaint {item_id}")
     if action not in REVIEWED:
         raise HTTPException(422, f"action must be one of {', '.join(REVIEWED)}")
+    if record.status not in REVIEWABLE:
+        raise HTTPException(409, f"{AlreadyReviewed(record)}; reload it to see the decision")
     clean = validate_changes(request, record, changes)
     if action == "corrected":
         # The form always posts every head; a correction is what differs.
@@ -315,6 +319,10 @@ def apply_review(
             raise HTTPException(422, "nothing changed: use accept, or change at least one label")
     try:
         return store.review(item_id, admin, action, clean, via)
+    except AlreadyReviewed as error:
+        raise HTTPException(409, f"{error}; reload it to see the decision") from error
+    except KeyError as error:
+        raise HTTPException(404, f"no complaint {item_id}") from error
     except StorageUnavailable as error:
         raise HTTPException(503, str(error)) from error
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -30,7 +30,9 @@ from sqlalchemy import (
     event,
     func,
     select,
+    update,
 )
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -41,6 +43,8 @@ ACCEPTED = "accepted"
 CORRECTED = "corrected"
 NOT_AUTHORITY = "bukan_wewenang"
 REVIEWED = (ACCEPTED, CORRECTED, NOT_AUTHORITY)
+# An admin decides an item once; a decided item is not decided again silently.
+REVIEWABLE = (PENDING, AUTO_ROUTED)
 URGENCY_ORDER = {"darurat": 0, "tinggi": 1, "sedang": 2, "rendah": 3}
 
 
@@ -54,6 +58,18 @@ class RequestIdConflict(ValueError):
     def __init__(self, request_ids: Sequence[str]) -> None:
         super().__init__(", ".join(request_ids))
         self.request_ids = list(request_ids)
+
+
+class AlreadyReviewed(ValueError):
+    """Another review decided the item first (or earlier)."""
+
+    def __init__(self, record: ComplaintRecord) -> None:
+        when = record.reviewed_at.isoformat(timespec="seconds") if record.reviewed_at else "?"
+        super().__init__(
+            f"complaint {record.id} was already reviewed ({record.status}) "
+            f"by {record.reviewed_by} at {when}"
+        )
+        self.status = record.status
 
 
 def now() -> datetime:
@@ -307,24 +323,40 @@ class Store:
         session, or an API key's fingerprint), kept with the entry.
         """
         changes = {k: v for k, v in (changes or {}).items() if v}
+        if action not in REVIEWED:
+            raise ValueError(f"unknown action {action!r}")
+        if action == CORRECTED and not changes:
+            raise ValueError("a correction needs at least one changed label")
         with self.session() as session:
-            record = session.get(ComplaintRecord, complaint_id, with_for_update=True)
+            # Claim the item with one conditional write before reading it: of
+            # two reviewers deciding at once, the second one's write waits for
+            # the first and then matches no row (SQLite has no SELECT … FOR
+            # UPDATE, and a read-then-write transaction there fails instead).
+            claim = session.execute(
+                update(ComplaintRecord)
+                .where(ComplaintRecord.id == complaint_id)
+                .where(ComplaintRecord.status.in_(REVIEWABLE))
+                .values(status=action)
+                .execution_options(synchronize_session=False)
+            )
+            claimed = cast(CursorResult[Any], claim).rowcount
+            record = session.get(ComplaintRecord, complaint_id, populate_existing=True)
             if record is None:
                 raise KeyError(complaint_id)
-            before = self.current_labels(record)
+            if not claimed:
+                raise AlreadyReviewed(record)
+            # Only undecided items are claimed, so before the review the item
+            # says what the model said.
+            before = {head: getattr(record, head) for head in HEADS}
             if action == ACCEPTED:
                 for head in HEADS:
                     setattr(record, f"final_{head}", getattr(record, head))
             elif action == CORRECTED:
-                if not changes:
-                    raise ValueError("a correction needs at least one changed label")
                 for head in HEADS:
                     setattr(record, f"final_{head}", changes.get(head, getattr(record, head)))
-            elif action == NOT_AUTHORITY:
+            else:
                 for head in HEADS:
                     setattr(record, f"final_{head}", None)
-            else:
-                raise ValueError(f"unknown action {action!r}")
             record.status = action
             record.reviewed_by = admin
             record.reviewed_at = now()

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from salur.model.text import (
     IndonesianNormalizer,
@@ -100,3 +102,16 @@ def test_compose_document():
 )
 def test_readable_words_do_not_count_masks_links_or_digits(text, words):
     assert readable_word_count(text) == words
+
+
+@pytest.mark.parametrize(
+    "text", ["1." * 10_000, "a." * 10_000 + "@", "ab." * 6_600, "a-" * 10_000, "rumah-" * 3_400]
+)
+def test_cleaning_stays_linear_on_adversarial_text(text):
+    # Backtracking e-mail and link patterns took 3-11 s on such 20,000-character
+    # inputs, inside the server's event loop; linear ones take milliseconds, two
+    # orders of magnitude below this bound.
+    started = time.perf_counter()
+    basic_clean(text)
+    readable_word_count(text)
+    assert time.perf_counter() - started < 0.5

@@ -208,6 +208,17 @@ def test_review_json_api(review_client, auth):
     )
     assert review_client.get("/v1/review/items/999999", headers=auth).status_code == 404
     assert review_client.get("/v1/review/queue").status_code == 401
+    # A second decision on a decided item (a double submission, or another
+    # reviewer who had the item open) is refused and says who decided.
+    again = review_client.post(
+        f"/v1/review/items/{item_id}",
+        json={"action": "accepted", "reviewer": "someone-else"},
+        headers=auth,
+    )
+    assert again.status_code == 409
+    assert "already reviewed (bukan_wewenang) by intake-admin" in again.json()["detail"]
+    after = review_client.get(f"/v1/review/items/{item_id}", headers=auth).json()
+    assert after["status"] == "bukan_wewenang" and len(after["audit"]) == 1
 
 
 def test_logout(review_client):

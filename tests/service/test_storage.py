@@ -1,5 +1,6 @@
 """The storage layer on SQLite (embedded default) and on a real PostgreSQL server."""
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +10,7 @@ from salur.service.storage import (
     CORRECTED,
     NOT_AUTHORITY,
     PENDING,
+    AlreadyReviewed,
     ComplaintRecord,
     QueueFilter,
     RequestIdConflict,
@@ -114,10 +116,44 @@ def test_review_actions_are_audited(store):
         log[0].details["before"]["agency"] == "pupr"
         and log[0].details["after"]["agency"] == "perhubungan"
     )
-    store.review(second.id, "admin1", CORRECTED, {"category": "drainase_banjir"})
-    assert [e.admin for e in store.audit(second.id)] == ["admin2", "admin1"]
+    with pytest.raises(AlreadyReviewed, match=r"already reviewed \(corrected\) by admin2"):
+        store.review(second.id, "admin1", CORRECTED, {"category": "drainase_banjir"})
+    assert [e.admin for e in store.audit(second.id)] == ["admin2"]
+    assert store.get(second.id).final_category == "jalan_jembatan"
     assert store.queue(QueueFilter()) == []
     assert {r.status for r in store.reviewed()} == {ACCEPTED, CORRECTED, NOT_AUTHORITY}
+
+
+def test_two_reviewers_at_once_one_decides_the_other_hears_so(store):
+    store.save_complaints([record(n) for n in range(12)])
+    items = store.queue(QueueFilter(), limit=100)
+    outcomes: dict[int, list[str]] = {item.id: [] for item in items}
+    start = threading.Barrier(2)
+
+    def reviewer(name, action, changes=None):
+        start.wait()
+        for item in items:
+            try:
+                store.review(item.id, name, action, changes)
+                outcomes[item.id].append(name)
+            except AlreadyReviewed:
+                outcomes[item.id].append("refused")
+
+    threads = [
+        threading.Thread(target=reviewer, args=("alice", ACCEPTED)),
+        threading.Thread(target=reviewer, args=("bob", CORRECTED, {"agency": "perhubungan"})),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for item in items:
+        assert outcomes[item.id].count("refused") == 1
+        (winner,) = [name for name in outcomes[item.id] if name != "refused"]
+        stored = store.get(item.id)
+        assert stored.reviewed_by == winner
+        assert stored.final_agency == ("pupr" if winner == "alice" else "perhubungan")
+        assert [e.admin for e in store.audit(item.id)] == [winner]
 
 
 def test_audit_log_is_append_only(store):
