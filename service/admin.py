@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
@@ -13,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from salur.model.routing import why_agency_routes_nothing
 from salur.service.auth import require_api_key
-from salur.service.routes import ERRORS, runtime_of
+from salur.service.routes import ERRORS, require_json_body, runtime_of
 from salur.service.runtime import Runtime
 from salur.service.schemas import (
     AuditEntryOut,
@@ -101,11 +102,18 @@ def queue_filter(
 ) -> QueueFilter:
     """The queue filters, shared by the admin page and the review API (empty = any)."""
     return QueueFilter(
-        region or None, agency or None, category or None, urgency or None, channel or None, status
+        region or None,
+        agency or None,
+        category or None,
+        urgency or None,
+        channel or None,
+        status or None,
     )
 
 
 # -- the admin web page ------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 100
 
 
 def csrf_token(request: Request) -> str:
@@ -177,13 +185,21 @@ def logout(
 
 
 @pages.get("", response_class=HTMLResponse)
-def queue_page(request: Request, flt: QueueFilter = Depends(queue_filter)) -> Response:
+def queue_page(
+    request: Request,
+    flt: QueueFilter = Depends(queue_filter),
+    page: int = Query(default=1, ge=1, le=100_000),
+) -> Response:
     if not signed_in(request):
         return RedirectResponse("/admin/login", status_code=303)
     runtime = runtime_of(request)
-    limit = 200
+    store = store_of(request)
     selected = asdict(flt)
-    items = store_of(request).queue(flt, limit=limit)
+    total = store.count(flt)
+    pages_total = max(1, -(-total // QUEUE_PAGE_SIZE))
+    items = store.queue(flt, limit=QUEUE_PAGE_SIZE, offset=(page - 1) * QUEUE_PAGE_SIZE)
+    # Page links keep the filters; an empty value means "semua".
+    keep = {name: value or "" for name, value in selected.items()}
     filters = [
         ("region", "Wilayah", sorted(runtime.regions)),
         ("agency", "OPD", list(runtime.taxonomy.agencies)),
@@ -197,7 +213,11 @@ def queue_page(request: Request, flt: QueueFilter = Depends(queue_filter)) -> Re
         "queue.html",
         {
             "items": items,
-            "limit": limit,
+            "total": total,
+            "page": page,
+            "pages_total": pages_total,
+            "previous_page": urlencode({**keep, "page": page - 1}) if page > 1 else None,
+            "next_page": urlencode({**keep, "page": page + 1}) if page < pages_total else None,
             "filters": filters,
             "selected": selected,
             "days_left": {item.id: days_left(item) for item in items},
@@ -392,7 +412,10 @@ def review_item(request: Request, item_id: ItemId) -> ReviewItem:
 
 
 @review_api.post(
-    "/items/{item_id}", response_model=ReviewItem, summary="Accept, correct or mark bukan wewenang"
+    "/items/{item_id}",
+    response_model=ReviewItem,
+    summary="Accept, correct or mark bukan wewenang",
+    dependencies=[Depends(require_json_body)],
 )
 def review_item_action(request: Request, item_id: ItemId, body: ReviewAction) -> ReviewItem:
     apply_review(

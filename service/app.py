@@ -81,7 +81,11 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         response = JSONResponse(
-            {"detail": f"request body larger than {self.max_bytes} bytes"}, status_code=413
+            {
+                "detail": f"request body larger than {self.max_bytes} bytes",
+                "request_id": scope.get("state", {}).get("request_id"),
+            },
+            status_code=413,
         )
         await response(scope, _drain, send)
 
@@ -106,6 +110,18 @@ class Observe:
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        handler: ASGIApp = self.app
+        if incoming and request_id != incoming and scope["path"].startswith("/v1/"):
+            # The id is what makes a retry safe (a stored complaint is not stored
+            # twice); silently replacing it would store every retry again.
+            handler = JSONResponse(
+                {
+                    "detail": "X-Request-ID must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' "
+                    "or '-'; send a valid one or none",
+                    "request_id": request_id,
+                },
+                status_code=400,
+            )
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["log_fields"] = {}
@@ -125,7 +141,7 @@ class Observe:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            await handler(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
@@ -284,7 +300,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="strict",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(ApiKeyGate)
+    # Outermost last: the key is checked before the size limit reads (and
+    # buffers) a body, so a keyless client cannot make the server hold megabytes.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ApiKeyGate)
     app.add_middleware(Observe)
     return app

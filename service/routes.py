@@ -39,12 +39,23 @@ from salur.service.schemas import (
 from salur.service.storage import RequestIdConflict, StorageUnavailable
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503)
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 }
 
 public = APIRouter()
 api = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses=ERRORS)
 metrics_router = APIRouter(dependencies=[Depends(require_api_key)], responses=ERRORS)
+
+
+def require_json_body(request: Request) -> None:
+    """A body sent as a form or plain text is refused as such, not as a shapeless 422."""
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"send the body as JSON with Content-Type: application/json (got {media_type[:60]!r})",
+        )
 
 
 class InputProblem(Exception):
@@ -147,21 +158,23 @@ def to_response(
 
 
 def classify_items(
-    items: list[ClassifyRequest], regions: list[str], request: Request, runtime: Runtime
+    items: list[ClassifyRequest],
+    regions: list[str],
+    item_ids: list[str],
+    request: Request,
+    runtime: Runtime,
 ) -> list[ClassifyResponse]:
     predictions = runtime.classifier.predict(
         [item.text for item in items], [item.title for item in items]
     )
-    request_id = request.state.request_id
     metrics = request.app.state.metrics
     responses = []
-    for index, (item, region, prediction) in enumerate(
-        zip(items, regions, predictions, strict=True)
+    for item, region, item_id, prediction in zip(
+        items, regions, item_ids, predictions, strict=True
     ):
         routed = route_prediction(
             prediction, runtime.regions[region], runtime.thresholds_for(region), runtime.taxonomy
         )
-        item_id = request_id if len(items) == 1 else f"{request_id}-{index}"
         responses.append(to_response(routed, item, region, item_id, runtime))
         metrics.decisions.labels("routing", routed.decision.outcome).inc()
         for head in prediction.heads:
@@ -209,18 +222,26 @@ def store_answers(
         ) from error
 
 
-@api.post("/classify", response_model=ClassifyResponse, summary="Classify and route one complaint")
+@api.post(
+    "/classify",
+    response_model=ClassifyResponse,
+    summary="Classify and route one complaint",
+    dependencies=[Depends(require_json_body)],
+)
 async def classify(item: ClassifyRequest, request: Request) -> ClassifyResponse:
-    # One complaint takes ~2 ms of CPU: computing it on the event loop is
-    # cheaper than a thread hand-off. The database write may wait on fsync or
-    # the network, so it goes to a worker thread.
+    # A worker thread, not the event loop: a long complaint of unseen words
+    # costs Sastrawi up to a second, and /healthz must still answer meanwhile.
+    return await run_in_threadpool(classify_and_store, item, request)
+
+
+def classify_and_store(item: ClassifyRequest, request: Request) -> ClassifyResponse:
     runtime = runtime_of(request)
     try:
         region = check_item(item, request, runtime)
     except InputProblem as problem:
         raise HTTPException(problem.status_code, problem.detail) from None
-    responses = classify_items([item], [region], request, runtime)
-    await run_in_threadpool(store_answers, [item], responses, request)
+    responses = classify_items([item], [region], [request.state.request_id], request, runtime)
+    store_answers([item], responses, request)
     return responses[0]
 
 
@@ -228,6 +249,7 @@ async def classify(item: ClassifyRequest, request: Request) -> ClassifyResponse:
     "/classify/batch",
     response_model=BatchResponse,
     summary="Classify up to max_batch_items complaints; bad items fail alone",
+    dependencies=[Depends(require_json_body)],
 )
 def classify_batch(batch: BatchRequest, request: Request) -> BatchResponse:
     runtime = runtime_of(request)
@@ -249,7 +271,10 @@ def classify_batch(batch: BatchRequest, request: Request) -> BatchResponse:
             )
     if good:
         chosen = [g[1] for g in good]
-        answers = classify_items(chosen, [g[2] for g in good], request, runtime)
+        # An item's id is its place in the batch, so a retry of the batch with
+        # a bad item fixed gives every item the id it had before.
+        item_ids = [f"{request.state.request_id}-{g[0]}" for g in good]
+        answers = classify_items(chosen, [g[2] for g in good], item_ids, request, runtime)
         store_answers(chosen, answers, request)
         for (index, _, _), answer in zip(good, answers, strict=True):
             results[index] = BatchItemResult(index=index, ok=True, result=answer)

@@ -182,7 +182,8 @@ class QueueFilter:
     category: str | None = None
     urgency: str | None = None
     channel: str | None = None
-    status: str = PENDING
+    # None: every status (the page's "semua").
+    status: str | None = PENDING
 
 
 def make_engine(url: str) -> Engine:
@@ -255,8 +256,8 @@ class Store:
 
         Request ids are unique. A repeat of the same complaints under the same
         ids (an intake system retrying after a lost answer) is already stored
-        and succeeds without a second copy; the same id for a different
-        complaint raises :class:`RequestIdConflict`.
+        and succeeds without a second copy, storing only what is new; the same
+        id for a different complaint raises :class:`RequestIdConflict`.
         """
         self.ensure_schema()
         sent = {r.request_id: (r.title_masked, r.text_masked) for r in records}
@@ -270,8 +271,15 @@ class Store:
             if not stored:
                 # Not a clash with an earlier request: nothing of it is stored.
                 raise
-            if stored != sent:
-                raise RequestIdConflict(sorted(stored)) from error
+            clashes = sorted(rid for rid, texts in stored.items() if texts != sent[rid])
+            if clashes:
+                raise RequestIdConflict(clashes) from error
+            # A retried batch whose bad items were fixed: the items stored the
+            # first time stay as they are, the fixed ones are added.
+            missing = [record for record in records if record.request_id not in stored]
+            if missing:
+                with self.session() as session:
+                    session.add_all(missing)
 
     def _stored_texts(self, request_ids: list[str]) -> dict[str, tuple[str | None, str]]:
         query = select(
@@ -282,7 +290,20 @@ class Store:
 
     # -- the review queue ------------------------------------------------------------------
     def queue(self, flt: QueueFilter, limit: int = 50, offset: int = 0) -> list[ComplaintRecord]:
-        query = select(ComplaintRecord).where(ComplaintRecord.status == flt.status)
+        query = self._filtered(select(ComplaintRecord), flt)
+        query = query.order_by(ComplaintRecord.urgency_rank, ComplaintRecord.created_at)
+        with self.session() as session:
+            return list(session.scalars(query.limit(limit).offset(offset)))
+
+    def count(self, flt: QueueFilter) -> int:
+        query = self._filtered(select(func.count()).select_from(ComplaintRecord), flt)
+        with self.session() as session:
+            return int(session.scalar(query) or 0)
+
+    @staticmethod
+    def _filtered(query: Any, flt: QueueFilter) -> Any:
+        if flt.status:
+            query = query.where(ComplaintRecord.status == flt.status)
         for column, value in (
             (ComplaintRecord.region, flt.region),
             (ComplaintRecord.agency, flt.agency),
@@ -292,9 +313,7 @@ class Store:
         ):
             if value:
                 query = query.where(column == value)
-        query = query.order_by(ComplaintRecord.urgency_rank, ComplaintRecord.created_at)
-        with self.session() as session:
-            return list(session.scalars(query.limit(limit).offset(offset)))
+        return query
 
     def get(self, complaint_id: int) -> ComplaintRecord | None:
         with self.session() as session:

@@ -92,6 +92,10 @@ def test_body_size_limit(make_client, auth):
     small = make_client(max_body_bytes=1000)
     response = small.post("/v1/classify", json={"text": "jalan " * 500}, headers=auth)
     assert response.status_code == 413 and "larger than 1000" in response.text
+    assert response.json()["request_id"] == response.headers["X-Request-ID"]
+    # Without a key the body is never read: the refusal is about the key.
+    keyless = small.post("/v1/classify", json={"text": "jalan " * 500})
+    assert keyless.status_code == 401
 
 
 def test_chunked_body_size_limit(make_client, auth):
@@ -126,6 +130,25 @@ def test_batch_with_some_bad_items(client, auth):
     assert body["items"][0]["result"]["agency"]["opd_name"].endswith("Kab. Bandung")
     ids = {body["items"][0]["result"]["request_id"], body["items"][3]["result"]["request_id"]}
     assert len(ids) == 2
+
+
+def test_batch_item_ids_are_their_places_so_a_fixed_retry_is_recognised(make_client, auth):
+    client = make_client(thresholds={"agency": 1.01})  # every item goes to review
+    headers = {**auth, "X-Request-ID": "intake-42"}
+    second = {"text": "bantuan sosial pkh belum cair", "region": "kota-surabaya"}
+    first_try = client.post(
+        "/v1/classify/batch", json={"items": [{"text": ""}, second]}, headers=headers
+    ).json()
+    assert first_try["items"][1]["result"]["request_id"] == "intake-42-1"
+    fixed = {"text": TEXT, "region": "kota-surabaya"}
+    retry = client.post("/v1/classify/batch", json={"items": [fixed, second]}, headers=headers)
+    assert retry.status_code == 200, retry.text
+    assert [i["result"]["request_id"] for i in retry.json()["items"]] == [
+        "intake-42-0",
+        "intake-42-1",
+    ]
+    stored = client.get("/v1/review/queue?limit=500", headers=auth).json()["items"]
+    assert sorted(item["request_id"] for item in stored) == ["intake-42-0", "intake-42-1"]
 
 
 def test_batch_limits(make_client, auth):
@@ -242,6 +265,33 @@ def test_request_id_is_propagated_when_sane(client, auth):
     assert response.headers["X-Request-ID"] == "abc-123"
     response = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     assert response.headers["X-Request-ID"] != "bad id with spaces"
+    # On the API the id is what makes a retry safe; a replaced one would store
+    # every retry again, so a malformed one is refused instead.
+    refused = client.post(
+        "/v1/classify",
+        json={"text": TEXT},
+        headers={**auth, "X-Request-ID": "lapor:2024/000123"},
+    )
+    assert refused.status_code == 400 and "X-Request-ID must be" in refused.json()["detail"]
+    assert refused.json()["request_id"] == refused.headers["X-Request-ID"]
+
+
+def test_a_body_that_is_not_json_is_415(client, auth):
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        response = client.post(
+            "/v1/classify",
+            content=b'{"text": "jalan rusak"}',
+            headers={**auth, "Content-Type": content_type},
+        )
+        assert response.status_code == 415, response.text
+        assert "application/json" in response.json()["detail"]
+    charset = {**auth, "Content-Type": "application/json; charset=utf-8"}
+    assert (
+        client.post(
+            "/v1/classify", content=b'{"text": "%s"}' % TEXT.encode(), headers=charset
+        ).status_code
+        == 200
+    )
 
 
 def classify_in_regions(model_dir, tmp_path, extra_regions, requests, thresholds=None):

@@ -346,3 +346,36 @@ def test_dashboard_names_the_regions_whose_agencies_all_wait_for_review(
     page = both.get("/admin/dashboard").text
     assert "<strong>Kota Surabaya</strong>: operator mengatur" in page
     assert "<strong>Kabupaten Bandung</strong>: model belum dilatih" in page
+
+
+def test_the_queue_pages_through_every_item_and_semua_means_any_status(
+    review_client, auth, monkeypatch
+):
+    import salur.service.admin as admin
+
+    monkeypatch.setattr(admin, "QUEUE_PAGE_SIZE", 2)
+    for n in range(5):
+        classify(review_client, auth, f"{TEXT} nomor {n}", region="kota-surabaya")
+    login(review_client)
+    rows = re.compile(r'<tr data-id="(\d+)"')
+    first = review_client.get("/admin?region=kota-surabaya")
+    assert "(5)" in first.text and "halaman 1 dari 3" in first.text
+    seen = rows.findall(first.text)
+    page = first
+    while 'rel="next"' in page.text:
+        link = re.search(r'href="/admin\?([^"]+)" rel="next"', page.text).group(1)
+        page = review_client.get("/admin?" + link.replace("&amp;", "&"))
+        assert "region=kota-surabaya" in link
+        seen += rows.findall(page.text)
+    assert len(seen) == len(set(seen)) == 5
+
+    decided = seen[0]
+    review_client.post(
+        f"/v1/review/items/{decided}",
+        json={"action": "accepted", "reviewer": "intake-admin"},
+        headers=auth,
+    )
+    assert "(4)" in review_client.get("/admin").text
+    # The status filter's "semua" option sends an empty value: every status.
+    every = review_client.get("/admin?status=&page=1")
+    assert "(5)" in every.text and decided in rows.findall(every.text)
