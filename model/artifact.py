@@ -87,11 +87,15 @@ def read_metadata(directory: Path) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ModelLoadError(f"{path}: unreadable metadata ({error})") from error
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: metadata is not a JSON object")
     return data
 
 
 def load_model(directory: Path, expected_sha256: str | None = None) -> tuple[Any, dict[str, Any]]:
     """Load a version folder after checking the pipeline's hash."""
+    if directory.exists() and not directory.is_dir():
+        raise ModelLoadError(f"model {directory} is a file; give its version folder")
     if not directory.is_dir():
         raise ModelLoadError(f"model folder {directory} does not exist")
     metadata = read_metadata(directory)
@@ -114,4 +118,9 @@ def load_model(directory: Path, expected_sha256: str | None = None) -> tuple[Any
         pipeline = joblib.load(pipeline_path)
     except Exception as error:  # a corrupt file can raise almost anything
         raise ModelLoadError(f"{pipeline_path}: cannot be loaded ({error})") from error
+    steps = getattr(pipeline, "named_steps", None)
+    if steps is None or "classify" not in steps or "features" not in steps:
+        raise ModelLoadError(
+            f"{pipeline_path}: holds {type(pipeline).__name__}, not a salur pipeline"
+        )
     return pipeline, metadata

@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -178,7 +178,10 @@ def classify(
     # SIGTERM's default action ends the process without unwinding, which would
     # leave the temporary output (.OUT.csv.xxxx) next to the real one.
     signal.signal(signal.SIGTERM, _unwind_on_sigterm)
-    routing_region = _load_region(region, regions_dir) if region else None
+    if region == "":
+        raise CliError("--region is empty; give a region code or leave the option out")
+    settings = _service_settings()
+    routing_region = _load_region(region, regions_dir or settings.regions_dir) if region else None
     try:
         count = classify_csv(
             input_path=input,
@@ -190,34 +193,49 @@ def classify(
             show_progress=sys.stderr.isatty(),
             region=routing_region,
             notify=lambda message: typer.echo(f"note: {message}", err=True),
-            threshold_overrides=_service_threshold_overrides() if region else None,
+            threshold_overrides=dict(settings.thresholds) if region else None,
+            # The hash this deployment pins (SALUR_MODEL_SHA256) guards every
+            # model load, not only the server's.
+            expected_sha256=settings.model_sha256,
         )
     except InputError as error:
         raise CliError(str(error)) from error
     typer.echo(f"classified {count} rows into {output}", err=True)
 
 
-def _service_threshold_overrides() -> dict[str, float]:
-    """SALUR_THRESHOLDS as the service reads it, so --region routes as the service does."""
+SECRET_SETTINGS = ("api_keys", "session_secret", "admin_password", "database_url")
+
+
+def _service_settings() -> Any:
+    """The service's settings (SALUR_* / .env), so that --region routes as the service
+    does and a pinned model hash is honoured here too."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from salur.service.settings import Settings
 
     try:
-        return dict(Settings().thresholds)
+        return Settings()
     except ValidationError as error:
-        # Field names only: the values may include API keys.
-        fields = ", ".join(".".join(map(str, e["loc"])) for e in error.errors())
+        # Field names, and the reason for all but secrets: the values may include API keys.
+        fields = ", ".join(
+            ".".join(map(str, e["loc"]))
+            + ("" if e["loc"][0] in SECRET_SETTINGS else f" ({e['msg']})")
+            for e in error.errors()
+        )
         raise CliError(f"cannot read the service settings (SALUR_* / .env): {fields}") from error
+    except SettingsError as error:
+        raise CliError(f"cannot read the service settings (SALUR_* / .env): {error}") from error
 
 
-def _load_region(code: str, regions_dir: Path | None) -> Region:
+def _load_region(code: str, regions_dir: Path) -> Region:
     from salur.model.regions import RegionError, load_regions, unknown_region
     from salur.model.taxonomy import load_taxonomy
-    from salur.service.settings import DEFAULT_REGIONS_DIR
 
+    if not regions_dir.is_dir():
+        raise CliError(f"region folder {regions_dir} does not exist")
     try:
-        regions = load_regions(regions_dir or DEFAULT_REGIONS_DIR, load_taxonomy())
+        regions = load_regions(regions_dir, load_taxonomy())
     except RegionError as error:
         raise CliError(str(error)) from error
     if code not in regions:

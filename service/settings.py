@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     workers: int = 1
     log_level: str = "info"
 
+    @field_validator("thresholds")
+    @classmethod
+    def _known_heads_and_probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+        heads = ("agency", "category", "urgency", "report_type")
+        unknown = sorted(set(value) - set(heads))
+        if unknown:
+            raise ValueError(f"unknown head(s) {', '.join(unknown)}; heads are {', '.join(heads)}")
+        # Above 1 is allowed: it is how an operator sends every complaint to review.
+        wrong = sorted(head for head, threshold in value.items() if not 0.0 <= threshold <= 1.01)
+        if wrong:
+            raise ValueError(f"threshold(s) of {', '.join(wrong)} must be between 0 and 1.01")
+        return value
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

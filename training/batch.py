@@ -81,9 +81,13 @@ def decode_input(path: Path) -> str:
     """The file's text: UTF-8 with or without BOM, or UTF-16 with a BOM (Excel "Unicode text")."""
     if path.is_dir():
         raise InputError(f"input {path} is a directory, not a CSV file")
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"input file {path} not found")
-    data = path.read_bytes()
+    try:
+        # Not only regular files: a pipe (<(zcat export.csv.gz)) reads the same.
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}") from error
     if not data:
         raise InputError(f"input file {path} is empty")
     for magic, (kind, advice) in NOT_CSV.items():
@@ -124,6 +128,46 @@ def _first_wide_record(text: str, separator: str) -> int:
     return 0
 
 
+def _short_records(text: str, separator: str) -> tuple[int, int]:
+    """How many records have fewer fields than the header, and the line of the first."""
+    reader = _records(text, separator)
+    count = first = 0
+    try:
+        width = len(next(reader, []))
+        for record in reader:
+            # A blank line is one empty field; it is not a broken record.
+            if 1 < len(record) < width or (len(record) == 1 and record[0] and width > 1):
+                count += 1
+                first = first or reader.line_num
+    except csv.Error:
+        return 0, 0
+    return count, first
+
+
+def _line_naming(text: str, column: str, lines: int = 10) -> int:
+    """The line (within the first few) whose fields include ``column``, or 0."""
+    for number, line in enumerate(_LINE_BREAK_TEXT.split(text, maxsplit=lines)[:lines], 1):
+        separator = detect_delimiter(line)
+        if separator == ONE_COLUMN:
+            continue
+        fields = next(csv.reader([line], delimiter=separator), [])
+        if column in (field.strip() for field in fields):
+            return number
+    return 0
+
+
+def _shown(name: object, width: int = 40) -> str:
+    """A column name for a message, cut short: a header that is really a data row
+    would otherwise print a complaint (and its PII) into the terminal and logs."""
+    text = str(name)
+    return repr(text if len(text) <= width else text[:width] + "…")
+
+
+# A real column name is short; a longer "name" is a complaint in a file without
+# a header row.
+MAX_HEADER_NAME = 100
+
+
 def _header_names(text: str, separator: str) -> list[str] | None:
     """The header's names as written (quotes removed), or None if unreadable."""
     try:
@@ -136,7 +180,12 @@ def _first_line(text: str) -> str:
     return _LINE_BREAK_TEXT.split(text, maxsplit=1)[0]
 
 
-def read_input(path: Path, text_column: str, title_column: str | None) -> pd.DataFrame:
+def read_input(
+    path: Path,
+    text_column: str,
+    title_column: str | None,
+    notify: Callable[[str], None] = lambda message: None,
+) -> pd.DataFrame:
     """The CSV as text cells, with its header names exactly as written.
 
     pandas renames repeated and empty header names (``text.1``, ``Unnamed: 2``);
@@ -184,19 +233,42 @@ def read_input(path: Path, text_column: str, title_column: str | None) -> pd.Dat
         # Never classify a column picked from a header read two different ways.
         raise InputError(f"{path}: the header row cannot be read unambiguously; check its quotes")
     frame.columns = pd.Index(names)
+    longest = max((len(str(name)) for name in names), default=0)
+    if longest > MAX_HEADER_NAME:
+        raise InputError(
+            f"the first line of {path} does not look like a header row (one of its fields "
+            f"has {longest} characters); add a first line naming the columns, e.g. id,title,text"
+        )
     for column in [text_column, title_column]:
         if not column:
             continue
         found = int((frame.columns == column).sum())
         if found == 0:
-            listed = ", ".join(repr(name) for name in frame.columns)
+            header_line = _line_naming(text, column)
+            if header_line > 1:
+                raise InputError(
+                    f"{path}: line {header_line} names the column {column!r}, so the "
+                    f"{header_line - 1} line(s) above it are not the header; remove them"
+                )
+            listed = ", ".join(_shown(name) for name in frame.columns)
             hint = _likely_text_column(frame) if column == text_column else None
             raise InputError(
                 f"column {column!r} not found in {path}; columns are: {listed}"
-                + (f"; the longest texts are in {hint!r}: --text-column {hint!r}" if hint else "")
+                + (
+                    f"; the longest texts are in {_shown(hint)}: --text-column {hint!r}"
+                    if hint
+                    else ""
+                )
             )
         if found > 1:
             raise InputError(f"{path} has {found} columns named {column!r}; rename all but one")
+    short, first_short = _short_records(text, separator)
+    if short:
+        notify(
+            f"{short} row(s) have fewer fields than the header (first at line {first_short}); "
+            "their missing cells are empty. A line break inside an unquoted text splits a "
+            "row in two: check those lines"
+        )
     return frame
 
 
@@ -232,6 +304,7 @@ def classify_csv(
     region: Region | None = None,
     notify: Callable[[str], None] = lambda message: None,
     threshold_overrides: Mapping[str, float] | None = None,
+    expected_sha256: str | None = None,
 ) -> int:
     """Write ``output_path`` atomically: all input columns plus predictions.
 
@@ -242,9 +315,10 @@ def classify_csv(
     gives the region's own office.
     ``notify`` hears about anything done to the input's columns.
     """
-    frame = read_input(input_path, text_column, title_column)
+    _refuse_overwriting_input(input_path, output_path)
+    frame = read_input(input_path, text_column, title_column, notify)
     try:
-        classifier = Classifier.load(model_dir)
+        classifier = Classifier.load(model_dir, expected_sha256=expected_sha256)
     except ModelLoadError as error:
         raise InputError(str(error)) from error
     missing_heads = [h for h in HEADS if h not in classifier.heads]
@@ -284,7 +358,26 @@ def classify_csv(
         for column in columns:
             frame[column] = results[column]
         frame.to_csv(handle, index=False)
+    unreadable = readable.count(False)
+    if unreadable:
+        where = f"{text_column!r}" + (f" and {title_column!r}" if title_column else "")
+        notify(
+            f"{unreadable} of {len(frame)} rows have no readable word in {where}: they got "
+            "empty labels and needs_review=True"
+            + (" (is that the complaint text column?)" if unreadable == len(frame) else "")
+        )
     return len(frame)
+
+
+def _refuse_overwriting_input(input_path: Path, output_path: Path) -> None:
+    try:
+        same = output_path.exists() and os.path.samefile(input_path, output_path)
+    except OSError:
+        same = False
+    if same:
+        raise InputError(
+            f"--output {output_path} is the input file; write the predictions to another file"
+        )
 
 
 @contextmanager
@@ -292,23 +385,45 @@ def _atomic_output(path: Path) -> Iterator[TextIO]:
     """A handle on a temporary file next to ``path``, moved onto it only on success.
 
     The temporary file is made before classifying, so that an unwritable
-    output fails at once instead of after every row has been classified.
+    output fails at once instead of after every row has been classified. A
+    symbolic link is followed (the link stays, its target gets the output);
+    a device or pipe (/dev/stdout, a FIFO) is written to directly, since
+    renaming a file onto it would replace it.
     """
     if path.is_dir():
         raise InputError(f"output {path} is a directory; give a file name")
+    target = path.resolve() if path.is_symlink() else path
+    if target.exists() and not target.is_file():
+        try:
+            with target.open("w", encoding="utf-8", newline="") as stream:
+                yield stream
+        except OSError as error:
+            raise _cannot_write(path, error) from error
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        # mkstemp makes the file private (0600); the output gets the mode any
+        # new file gets here, or keeps the mode of the file it replaces.
+        os.chmod(tmp, _output_mode(target))
     except OSError as error:
         raise _cannot_write(path, error) from error
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as error:
         raise _cannot_write(path, error) from error
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _output_mode(path: Path) -> int:
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _likely_text_column(frame: pd.DataFrame) -> str | None:

@@ -1,7 +1,9 @@
 """The CLI on good and bad input: clear one-line errors, non-zero exit, no traceback."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -378,3 +380,109 @@ def test_classify_stopped_by_sigterm_leaves_no_partial_output(model_dir, tmp_pat
     assert process.returncode == 128 + signal.SIGTERM
     assert list(out_dir.iterdir()) == []
     assert "Traceback" not in stderr
+
+
+def test_the_output_never_replaces_the_input_a_link_or_a_device(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text\njalan rusak berlubang\n", encoding="utf-8")
+    before = source.read_bytes()
+    same = classify(source, source, model_dir)
+    assert same.returncode != 0 and "is the input file" in same.stderr
+    assert source.read_bytes() == before
+    target = tmp_path / "real.csv"
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert classify(source, link, model_dir).returncode == 0
+    assert link.is_symlink() and "agency" in target.read_text(encoding="utf-8")
+    # A device is written to, not renamed over.
+    assert classify(source, "/dev/null", model_dir).returncode == 0
+    assert not Path("/dev/null").is_file()
+
+
+def test_the_output_gets_the_usual_file_mode(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text\njalan rusak berlubang\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    previous = os.umask(0o022)
+    try:
+        assert classify(source, out, model_dir).returncode == 0
+    finally:
+        os.umask(previous)
+    assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_file_without_a_header_is_named_as_such_and_its_text_not_printed(model_dir, tmp_path):
+    complaint = "Warga Ciputat jarang mendapatkan bantuan ketika banjir " * 4 + "Bapak Joko"
+    source = tmp_path / "in.csv"
+    source.write_text(f'5216807,Bantuan Bencana,"{complaint}"\n1,a,"b c d"\n', encoding="utf-8")
+    result = classify(source, tmp_path / "out.csv", model_dir)
+    assert result.returncode != 0 and "does not look like a header row" in result.stderr
+    assert "Ciputat" not in result.stderr and "Joko" not in result.stderr
+
+
+def test_a_title_line_above_the_header_is_named(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "Daftar Pengaduan SP4N-LAPOR! Kab. Contoh periode Jan 2024\nid,title,text\n1,a,jalan rusak\n",
+        encoding="utf-8",
+    )
+    result = classify(source, tmp_path / "out.csv", model_dir)
+    assert result.returncode != 0
+    assert "line 2 names the column 'text'" in result.stderr and "remove them" in result.stderr
+
+
+def test_short_rows_and_wordless_columns_are_reported(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "id,title,text,date\n1,Jalan,jalan rusak di depan\nsekolah sudah lama,2024-01-01\n"
+        "2,Lampu,lampu mati,2024-01-02\n",
+        encoding="utf-8",
+    )
+    result = classify(source, tmp_path / "out.csv", model_dir)
+    assert result.returncode == 0
+    assert "2 row(s) have fewer fields than the header (first at line 2)" in result.stderr
+    ids = tmp_path / "ids.csv"
+    ids.write_text("id,text\n0012,jalan rusak\n0013,lampu mati\n", encoding="utf-8")
+    wordless = classify(ids, tmp_path / "out2.csv", model_dir, "--text-column", "id")
+    assert wordless.returncode == 0
+    assert "2 of 2 rows have no readable word in 'id'" in wordless.stderr
+    assert "is that the complaint text column?" in wordless.stderr
+
+
+def test_service_settings_that_classify_reads_fail_in_one_line(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text\njalan rusak berlubang\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+
+    def run(**env):
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "salur.cli",
+                "classify",
+                "--input",
+                str(source),
+                "--output",
+                str(out),
+                "--model",
+                str(model_dir),
+                "--region",
+                "kota-surabaya",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, **env},
+        )
+
+    for thresholds, message in [
+        ("notjson", "cannot read the service settings"),
+        ('{"agency": 5}', "between 0 and 1.01"),
+        ('{"nonsense": 0.2}', "unknown head(s) nonsense"),
+    ]:
+        result = run(SALUR_THRESHOLDS=thresholds)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    pinned = run(SALUR_MODEL_SHA256="0" * 64)
+    assert pinned.returncode != 0 and "is not the pinned" in pinned.stderr
