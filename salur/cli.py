@@ -52,6 +52,7 @@ def train(
     """Train every head, choose thresholds, and write a new model version folder."""
     from rich.console import Console
 
+    from salur.training.dataset import CorrectionsError
     from salur.training.train import TrainConfig, summarise
     from salur.training.train import train as run_training
 
@@ -71,7 +72,10 @@ def train(
             console.log(message)
             status.update(message)
 
-        path = run_training(cfg, progress)
+        try:
+            path = run_training(cfg, progress)
+        except CorrectionsError as error:
+            raise CliError(str(error)) from error
     from salur.model.artifact import read_metadata
 
     console.print(summarise(read_metadata(path)["metrics"]))

@@ -48,17 +48,60 @@ def load_labelled(data_dir: Path, sources: list[str] | None = None) -> pd.DataFr
     return frame
 
 
+class CorrectionsError(ValueError):
+    """The corrections cannot be trained on as given; the message says which file and why."""
+
+
 def load_corrections(directory: Path) -> pd.DataFrame:
-    """Admin-reviewed rows exported by ``salur export-corrections`` (same shape)."""
+    """Admin-reviewed rows exported by ``salur export-corrections`` (same shape).
+
+    Asked for and not there is an error, not a quiet training without them;
+    every label must be a taxonomy code (a typo would become a class the
+    service answers with).
+    """
     files = sorted(directory.glob("*.csv")) if directory.is_dir() else []
     if not files:
-        return pd.DataFrame()
-    return _with_documents(
-        pd.concat(
-            [pd.read_csv(path, dtype=str, keep_default_na=False) for path in files],
-            ignore_index=True,
+        raise CorrectionsError(
+            f"no corrections in {directory}: put the file written by "
+            "`salur export-corrections` there, or train without --with-corrections"
         )
-    )
+    frames = []
+    for path in files:
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+            raise CorrectionsError(f"{path}: not a readable CSV ({error})") from error
+        missing = [column for column in ("text", "region") if column not in frame]
+        if missing:
+            raise CorrectionsError(f"{path}: no column(s) {', '.join(missing)}")
+        for column in ("title", *HEADS):
+            if column not in frame:
+                frame[column] = ""
+        _check_codes(frame, path)
+        frames.append(frame)
+    return _with_documents(pd.concat(frames, ignore_index=True))
+
+
+def _check_codes(frame: pd.DataFrame, path: Path) -> None:
+    from salur.model.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    known = {
+        "agency": set(taxonomy.agencies),
+        "category": set(taxonomy.categories),
+        "urgency": set(taxonomy.urgency),
+        "report_type": set(taxonomy.report_types),
+    }
+    for head, codes in known.items():
+        values = frame[head]
+        wrong = values[(values != "") & ~values.isin(codes)]
+        if not wrong.empty:
+            # Row numbers as a spreadsheet shows them (header is row 1).
+            row = int(wrong.index[0]) + 2
+            raise CorrectionsError(
+                f"{path}: {len(wrong)} {head} label(s) are not taxonomy codes, "
+                f"e.g. {wrong.iloc[0]!r} in row {row}"
+            )
 
 
 def load_corrections_file(path: Path) -> pd.DataFrame:

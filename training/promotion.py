@@ -81,8 +81,21 @@ def promote_model(
     current = (current or served_model_dir(models_root)).resolve()
     comparison = compare_models(current, candidate, config, held_out)
     agency = comparison["per_head"]["agency"]
-    worse = agency["new_macro_f1"] < agency["old_macro_f1"]
     report = format_comparison(comparison)
+    if agency["new_macro_f1"] is None or agency["old_macro_f1"] is None:
+        raise PromotionRefused(
+            f"no agency labels to compare the two versions on{' in ' + str(held_out) if held_out else ''}"
+        )
+    if comparison["warnings"] and not force:
+        # A model refitted on all rows has seen the test split: it would look
+        # better than it is (0.975 against an honest 0.638), so the check
+        # could neither catch a worse model nor let an honest one through.
+        raise PromotionRefused(
+            "the comparison is not on unseen rows: "
+            + "; ".join(comparison["warnings"])
+            + f" (or --force to promote without a fair check)\n{report}"
+        )
+    worse = agency["new_macro_f1"] < agency["old_macro_f1"]
     if worse and not force:
         raise PromotionRefused(
             f"{candidate.name} is worse on agency macro-F1 "
@@ -92,5 +105,9 @@ def promote_model(
     fd, tmp = tempfile.mkstemp(dir=models_root, prefix=f".{PROMOTED_NAME}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(candidate.name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    # Readable by a service running as another user (mkstemp makes it 0600).
+    os.chmod(tmp, 0o644)
     os.replace(tmp, models_root / PROMOTED_NAME)
     return f"{report}\npromoted {candidate.name}; restart the service (salur serve) to load it"

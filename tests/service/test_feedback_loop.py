@@ -107,7 +107,42 @@ def test_promotion_refuses_a_worse_model(fitted_small, small_frame, small_params
     assert "promoted bad" in message and (models / "PROMOTED").read_text().strip() == "bad"
     promote_model(good, bad, config, models_root=models)
     assert (models / "PROMOTED").read_text().strip() == "good"
+    assert (models / "PROMOTED").stat().st_mode & 0o777 == 0o644
     assert read_metadata(models / "good")["version"] == "good"
+    # A version refitted on all rows has seen the test split: the check would
+    # not be on unseen rows, so it is refused unless a held-out file is given.
+    refit = save_model(
+        fitted_small,
+        {"version": "refit", "thresholds": {}, "trained_on": "all"},
+        "",
+        models / "refit",
+    )
+    with pytest.raises(PromotionRefused, match="not on unseen rows"):
+        promote_model(refit, good, config, models_root=models)
+    assert (models / "PROMOTED").read_text().strip() == "good"
+
+
+def test_corrections_must_exist_and_carry_taxonomy_codes(tmp_path):
+    from salur.training.dataset import CorrectionsError, load_corrections
+
+    folder = tmp_path / "corrections"
+    with pytest.raises(CorrectionsError, match="no corrections in"):
+        load_corrections(folder)
+    folder.mkdir()
+    (folder / "a.csv").write_text(
+        "source,region,title,text,agency,category,urgency,report_type\n"
+        "corrections,kab-sleman,,jalan rusak,pupr,jalan_jembatan,,\n"
+        "corrections,kab-sleman,,lampu mati,dinas_palsu,,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        CorrectionsError,
+        match=r"agency label\(s\) are not taxonomy codes, e.g. 'dinas_palsu' in row 3",
+    ):
+        load_corrections(folder)
+    (folder / "a.csv").write_text("", encoding="utf-8")
+    with pytest.raises(CorrectionsError, match="not a readable CSV"):
+        load_corrections(folder)
 
 
 def _small_dataset(frame, root):
