@@ -24,8 +24,10 @@ from types import FrameType
 import uvicorn
 from prometheus_client import multiprocess
 from salur.service.metrics import MULTIPROCESS_ENV
+from salur.service.settings import Settings
 
 APP = "salur.service.app:create_app"
+MODEL_DIR_ENV = "SALUR_MODEL_DIR"
 
 
 def _reuseport_socket(host: str, port: int) -> socket.socket:
@@ -73,7 +75,19 @@ def _shared_metrics() -> Iterator[None]:
             os.environ.pop(MULTIPROCESS_ENV, None)
 
 
+def pin_model_dir() -> None:
+    """Make every worker, replacements included, load the model the server started with.
+
+    Without a SALUR_MODEL_DIR a worker reads models/PROMOTED when it starts; a
+    worker replaced after a `salur promote` would load the new version while
+    the others still serve the old one, and one complaint would get two answers.
+    """
+    if not os.environ.get(MODEL_DIR_ENV):
+        os.environ[MODEL_DIR_ENV] = str(Settings().model_dir.resolve())
+
+
 def serve(host: str, port: int, workers: int, log_level: str) -> None:
+    pin_model_dir()
     # Several workers, or one that an operator pointed at a shared metrics
     # folder, need that folder (empty at start); a lone plain worker does not.
     shared = workers > 1 or bool(os.environ.get(MULTIPROCESS_ENV))

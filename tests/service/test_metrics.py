@@ -98,3 +98,20 @@ def test_the_served_process_writes_access_lines_without_text_or_pii(tmp_path):
     for leaked in ("Budi", "Santoso", "3273011234567890", "081234567890", "jalan rusak"):
         assert leaked not in logged
     assert 'method="other"' in exposition and 'method="X1"' not in exposition
+
+
+def test_workers_started_later_load_the_model_the_server_started_with(tmp_path, monkeypatch):
+    # A worker replaced after `salur promote` must not load the new version
+    # while its siblings serve the old one: the server pins the folder once.
+    import salur.model.artifact as artifact
+    from salur.service import server
+
+    models = tmp_path / "models"
+    for version in ("old", "new"):
+        (models / version).mkdir(parents=True)
+    (models / "PROMOTED").write_text("old\n")
+    monkeypatch.setattr(artifact.served_model_dir, "__defaults__", (models,))
+    monkeypatch.delenv("SALUR_MODEL_DIR", raising=False)
+    server.pin_model_dir()
+    (models / "PROMOTED").write_text("new\n")
+    assert server.Settings().model_dir.resolve() == (models / "old").resolve()
