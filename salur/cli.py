@@ -207,7 +207,7 @@ def classify(
     typer.echo(f"classified {count} rows into {output}", err=True)
 
 
-SECRET_SETTINGS = ("api_keys", "session_secret", "admin_password", "database_url")
+SECRET_SETTINGS = ("api_keys", "session_secret", "database_url")
 
 
 def _service_settings() -> Any:

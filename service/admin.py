@@ -315,6 +315,10 @@ def review_only_regions(runtime: Runtime) -> list[tuple[str, str]]:
     return listed
 
 
+def already_decided(error: AlreadyReviewed) -> HTTPException:
+    return HTTPException(409, f"{error}; reload it to see the decision")
+
+
 def apply_review(
     request: Request,
     item_id: int,
@@ -330,7 +334,7 @@ def apply_review(
     if action not in REVIEWED:
         raise HTTPException(422, f"action must be one of {', '.join(REVIEWED)}")
     if record.status not in REVIEWABLE:
-        raise HTTPException(409, f"{AlreadyReviewed(record)}; reload it to see the decision")
+        raise already_decided(AlreadyReviewed(record))
     clean = validate_changes(request, record, changes)
     if action == "corrected":
         # The form always posts every head; a correction is what differs.
@@ -340,7 +344,7 @@ def apply_review(
     try:
         return store.review(item_id, admin, action, clean, via)
     except AlreadyReviewed as error:
-        raise HTTPException(409, f"{error}; reload it to see the decision") from error
+        raise already_decided(error) from error
     except KeyError as error:
         raise HTTPException(404, f"no complaint {item_id}") from error
     except StorageUnavailable as error:

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from salur.model.artifact import served_model_dir
+from salur.model.pipeline import HEADS
 
 DEFAULT_REGIONS_DIR = Path(__file__).resolve().parent / "regions"
 
@@ -68,10 +69,9 @@ class Settings(BaseSettings):
     @field_validator("thresholds")
     @classmethod
     def _known_heads_and_probabilities(cls, value: dict[str, float]) -> dict[str, float]:
-        heads = ("agency", "category", "urgency", "report_type")
-        unknown = sorted(set(value) - set(heads))
+        unknown = sorted(set(value) - set(HEADS))
         if unknown:
-            raise ValueError(f"unknown head(s) {', '.join(unknown)}; heads are {', '.join(heads)}")
+            raise ValueError(f"unknown head(s) {', '.join(unknown)}; heads are {', '.join(HEADS)}")
         # Above 1 is allowed: it is how an operator sends every complaint to review.
         wrong = sorted(head for head, threshold in value.items() if not 0.0 <= threshold <= 1.01)
         if wrong:

@@ -115,33 +115,26 @@ def _records(text: str, separator: str) -> Any:
     return csv.reader(io.StringIO(text, newline=""), delimiter=separator)
 
 
-def _first_wide_record(text: str, separator: str) -> int:
-    """Line number of the first record with more fields than the header (0 if none)."""
+def _ragged_records(text: str, separator: str) -> tuple[list[int], list[int]]:
+    """Line numbers of the records with more, and with fewer, fields than the header.
+
+    A record the csv module cannot read ends the scan: the wide lines found
+    before it still count, the short ones do not (the file is refused anyway).
+    """
     reader = _records(text, separator)
+    wide: list[int] = []
+    short: list[int] = []
     try:
         width = len(next(reader, []))
         for record in reader:
             if len(record) > width:
-                return reader.line_num
-    except csv.Error:
-        return 0
-    return 0
-
-
-def _short_records(text: str, separator: str) -> tuple[int, int]:
-    """How many records have fewer fields than the header, and the line of the first."""
-    reader = _records(text, separator)
-    count = first = 0
-    try:
-        width = len(next(reader, []))
-        for record in reader:
+                wide.append(reader.line_num)
             # A blank line is one empty field; it is not a broken record.
-            if 1 < len(record) < width or (len(record) == 1 and record[0] and width > 1):
-                count += 1
-                first = first or reader.line_num
+            elif 1 < len(record) < width or (len(record) == 1 and record[0] and width > 1):
+                short.append(reader.line_num)
     except csv.Error:
-        return 0, 0
-    return count, first
+        return wide, []
+    return wide, short
 
 
 def _line_naming(text: str, column: str, lines: int = 10) -> int:
@@ -218,7 +211,8 @@ def read_input(
                 skip_blank_lines=separator != ONE_COLUMN,
             )
     except (pd.errors.ParserWarning, pd.errors.ParserError, csv.Error) as error:
-        line = _first_wide_record(text, separator)
+        wide, _ = _ragged_records(text, separator)
+        line = wide[0] if wide else 0
         if line or isinstance(error, pd.errors.ParserWarning):
             where = f" (first at line {line})" if line else ""
             raise InputError(
@@ -262,10 +256,10 @@ def read_input(
             )
         if found > 1:
             raise InputError(f"{path} has {found} columns named {column!r}; rename all but one")
-    short, first_short = _short_records(text, separator)
+    _, short = _ragged_records(text, separator)
     if short:
         notify(
-            f"{short} row(s) have fewer fields than the header (first at line {first_short}); "
+            f"{len(short)} row(s) have fewer fields than the header (first at line {short[0]}); "
             "their missing cells are empty. A line break inside an unquoted text splits a "
             "row in two: check those lines"
         )

@@ -85,13 +85,7 @@ def load_corrections(directory: Path) -> pd.DataFrame:
 def _check_codes(frame: pd.DataFrame, path: Path) -> None:
     from salur.model.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy()
-    known = {
-        "agency": set(taxonomy.agencies),
-        "category": set(taxonomy.categories),
-        "urgency": set(taxonomy.urgency),
-        "report_type": set(taxonomy.report_types),
-    }
+    known = load_taxonomy().codes_by_head()
     for head, codes in known.items():
         values = frame[head]
         wrong = values[(values != "") & ~values.isin(codes)]

@@ -16,16 +16,28 @@ def model_dir(fitted_small, tmp_path_factory):
     return save_model(fitted_small, {"version": "t", "thresholds": {"agency": 0.5}}, "", base / "t")
 
 
-def run_cli(*args):
+def run_cli(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "salur.cli", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "salur.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
-def classify(source, out, model, *options):
+def classify(source, out, model, *options, env=None):
     """`salur classify` on one file, as a user would type it."""
     return run_cli(
-        "classify", "--input", str(source), "--output", str(out), "--model", str(model), *options
+        "classify",
+        "--input",
+        str(source),
+        "--output",
+        str(out),
+        "--model",
+        str(model),
+        *options,
+        env=env,
     )
 
 
@@ -455,26 +467,7 @@ def test_service_settings_that_classify_reads_fail_in_one_line(model_dir, tmp_pa
     out = tmp_path / "out.csv"
 
     def run(**env):
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "salur.cli",
-                "classify",
-                "--input",
-                str(source),
-                "--output",
-                str(out),
-                "--model",
-                str(model_dir),
-                "--region",
-                "kota-surabaya",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, **env},
-        )
+        return classify(source, out, model_dir, "--region", "kota-surabaya", env=env)
 
     for thresholds, message in [
         ("notjson", "cannot read the service settings"),
