@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from salur.service.security import csrf_valid, new_csrf_token, verify_password
 from salur.service.storage import (
     AUTO_ROUTED,
     HEADS,
+    NOT_AUTHORITY,
     PENDING,
     REVIEWABLE,
     REVIEWED,
@@ -92,6 +94,22 @@ def validate_changes(
     return clean
 
 
+def refuse_agency_without_opd(request: Request, record: ComplaintRecord, agency: str) -> None:
+    """A reviewed complaint must end at an OPD its region has.
+
+    The model may answer an agency the region has no office for (a city has
+    no village-empowerment office); accepting that, or correcting another
+    head and keeping it, would send the complaint nowhere.
+    """
+    allowed = choices(request, record.region)["agency"]
+    if agency not in allowed:
+        raise HTTPException(
+            422,
+            f"region {record.region} has no OPD for agency {agency!r}: "
+            "choose the responsible OPD and save it as a correction",
+        )
+
+
 def queue_filter(
     region: str | None = Query(default=None, max_length=64),
     agency: str | None = Query(default=None, max_length=64),
@@ -129,6 +147,45 @@ def render(
 ) -> HTMLResponse:
     context = {"admin": request.session.get("admin"), "csrf_token": csrf_token(request), **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+ERROR_HEADINGS = {
+    403: "Formulir kedaluwarsa",
+    404: "Tidak ditemukan",
+    409: "Aduan ini sudah ditinjau",
+    422: "Tindakan tidak dapat disimpan",
+    503: "Basis data peninjauan tidak tersedia",
+}
+ITEM_PATH = re.compile(r"^/admin/items/(\d{1,10})(?:/|$)")
+
+
+def is_admin_page(path: str) -> bool:
+    return (path == "/admin" or path.startswith("/admin/")) and not path.startswith(
+        "/admin/static/"
+    )
+
+
+def error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:
+    """An error an admin meets in the browser, as a page with a way back, not JSON."""
+    item = ITEM_PATH.match(request.url.path)
+    back, back_label = (
+        (f"/admin/items/{item.group(1)}", "Kembali ke aduan")
+        if item and status_code != 404
+        else ("/admin", "Kembali ke antrean")
+    )
+    return render(
+        request,
+        "error.html",
+        {
+            "heading": "Permintaan tidak valid"
+            if status_code == 422 and request.method == "GET"
+            else ERROR_HEADINGS.get(status_code, "Permintaan tidak dapat diproses"),
+            "detail": detail,
+            "back": back,
+            "back_label": back_label,
+        },
+        status_code=status_code,
+    )
 
 
 def check_csrf(request: Request, presented: str | None) -> None:
@@ -341,6 +398,8 @@ def apply_review(
         clean = {head: value for head, value in clean.items() if value != getattr(record, head)}
         if not clean:
             raise HTTPException(422, "nothing changed: use accept, or change at least one label")
+    if action != NOT_AUTHORITY:
+        refuse_agency_without_opd(request, record, clean.get("agency", record.agency))
     try:
         return store.review(item_id, admin, action, clean, via)
     except AlreadyReviewed as error:

@@ -14,11 +14,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from salur.model.artifact import ModelLoadError
 from salur.model.regions import RegionError
-from salur.service.admin import pages, review_api
+from salur.service.admin import error_page, is_admin_page, pages, review_api
 from salur.service.auth import MIN_KEY_LENGTH, ApiKeyGate, key_fingerprint
 from salur.service.metrics import Metrics
 from salur.service.ratelimit import RateLimiter
@@ -253,20 +253,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
         # Pydantic echoes the offending input; a complaint must not be echoed
         # back into logs or proxies, so only location, type and message remain.
         details: list[dict[str, Any]] = [
             {"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")}
             for e in error.errors()
         ]
+        if is_admin_page(request.url.path):
+            reasons = "; ".join(
+                f"{'.'.join(str(part) for part in d['loc'][1:]) or 'request'}: {d['msg']}"
+                for d in details
+            )
+            return error_page(request, 422, reasons)
         return JSONResponse(
             {"detail": details, "request_id": request.state.request_id}, status_code=422
         )
 
     @app.exception_handler(StorageUnavailable)
-    async def storage_down(request: Request, error: StorageUnavailable) -> JSONResponse:
+    async def storage_down(request: Request, error: StorageUnavailable) -> Response:
         log.error("review database unavailable: %s", error)
+        if is_admin_page(request.url.path):
+            page = error_page(request, 503, f"Coba lagi sebentar lagi ({error}).")
+            page.headers["Retry-After"] = "5"
+            return page
         return JSONResponse(
             {
                 "detail": f"review database unavailable ({error}); retry later",
@@ -277,7 +287,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if is_admin_page(request.url.path) and error.status_code != 405:
+            page = error_page(request, error.status_code, str(error.detail))
+            page.headers.update(getattr(error, "headers", None) or {})
+            return page
         return JSONResponse(
             {"detail": error.detail, "request_id": getattr(request.state, "request_id", None)},
             status_code=error.status_code,

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from salur.service.security import hash_password
+from salur.service.storage import ComplaintRecord
 
 TEXT = "Jalan rusak berlubang parah di depan sekolah, sudah dua minggu tidak diperbaiki"
 PII_TEXT = "Saya Ibu Siti Aminah NIK 3173012345678901 hp 081234567890, air pdam mati tiga hari"
@@ -379,3 +380,60 @@ def test_the_queue_pages_through_every_item_and_semua_means_any_status(
     # The status filter's "semua" option sends an empty value: every status.
     every = review_client.get("/admin?status=&page=1")
     assert "(5)" in every.text and decided in rows.findall(every.text)
+
+
+def test_an_agency_the_region_has_no_opd_for_must_be_chosen_not_accepted(review_client, auth):
+    # Surabaya, a city, has no village-empowerment office; the model can still answer it.
+    classify(review_client, auth, region="kota-surabaya")
+    store = review_client.app.state.store
+    with store.session() as session:
+        record = session.get(ComplaintRecord, 1)
+        record.agency = "pemberdayaan_desa"
+        other_category = "infrastruktur" if record.category != "infrastruktur" else "air_bersih"
+    login(review_client)
+    page = review_client.get("/admin/items/1")
+    # The select must not silently preselect (and post) the region's first OPD.
+    agency_select = re.search(r'<select name="agency".*?</select>', page.text, re.S).group(0)
+    assert re.search(r'<option value="" selected>[^<]*pemberdayaan_desa tidak ada', agency_select)
+    assert agency_select.count("selected") == 1
+
+    token = csrf_from(review_client, "/admin/items/1")
+    accepted = review_client.post(
+        "/admin/items/1/review", data={"action": "accepted", "csrf_token": token}
+    )
+    assert accepted.status_code == 422
+    assert accepted.headers["content-type"].startswith("text/html")
+    assert "has no OPD for agency &#39;pemberdayaan_desa&#39;" in accepted.text
+    assert 'href="/admin/items/1"' in accepted.text
+    category_only = review_client.post(
+        "/admin/items/1/review",
+        data={"agency": "", "category": other_category, "action": "corrected", "csrf_token": token},
+    )
+    assert category_only.status_code == 422
+    api_accept = review_client.post(
+        "/v1/review/items/1", json={"action": "accepted", "reviewer": "api"}, headers=auth
+    )
+    assert api_accept.status_code == 422 and "has no OPD" in api_accept.json()["detail"]
+
+    chosen = review_client.post(
+        "/admin/items/1/review",
+        data={"agency": "pupr", "action": "corrected", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303
+    final = review_client.get("/v1/review/items/1", headers=auth).json()["final"]
+    assert final["agency"] == "pupr"
+
+
+def test_admin_errors_are_pages_with_a_way_back(review_client, auth):
+    login(review_client)
+    missing = review_client.get("/admin/items/424242")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "Tidak ditemukan" in missing.text and 'href="/admin"' in missing.text
+    malformed = review_client.get("/admin/items/abc")
+    assert malformed.status_code == 422 and "Permintaan tidak valid" in malformed.text
+    assert malformed.headers["content-type"].startswith("text/html")
+    # The JSON API keeps answering JSON.
+    api = review_client.get("/v1/review/items/424242", headers=auth)
+    assert api.status_code == 404 and api.json()["detail"]
