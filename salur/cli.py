@@ -52,12 +52,9 @@ def train(
     """Train every head, choose thresholds, and write a new model version folder."""
     from rich.console import Console
 
-    from salur.training.dataset import CorrectionsError
     from salur.training.train import TrainConfig, summarise
     from salur.training.train import train as run_training
 
-    if not config.is_file():
-        _fail(f"config file {config} not found")
     cfg = TrainConfig.from_file(
         config,
         data_dir=data_dir,
@@ -72,10 +69,7 @@ def train(
             console.log(message)
             status.update(message)
 
-        try:
-            path = run_training(cfg, progress)
-        except CorrectionsError as error:
-            raise CliError(str(error)) from error
+        path = run_training(cfg, progress)
     from salur.model.artifact import read_metadata
 
     console.print(summarise(read_metadata(path)["metrics"]))
@@ -112,8 +106,6 @@ def evaluate(
     from salur.training.evaluate import write_report
     from salur.training.train import TrainConfig, evaluate_recipe, evaluate_saved
 
-    if not config.is_file():
-        _fail(f"config file {config} not found")
     cfg = TrainConfig.from_file(config, data_dir=data_dir)
     console = Console(stderr=True)
     if compare is not None:
@@ -312,8 +304,19 @@ def export_corrections_command(
     database_url: Annotated[
         str | None, typer.Option(help="Defaults to DATABASE_URL / the embedded SQLite.")
     ] = None,
+    all_heads: Annotated[
+        bool,
+        typer.Option(
+            help="Also export urgency and report type that reviewers left as the model said "
+            "(by default those count only where a reviewer changed them)."
+        ),
+    ] = False,
 ) -> None:
-    """Write admin-reviewed complaints as a labelled dataset (input of train --with-corrections)."""
+    """Write admin-reviewed complaints as a labelled dataset (input of train --with-corrections).
+
+    Agency and category count as reviewed once an admin accepted or corrected
+    the item; an unchanged urgency or report type is the model's own answer.
+    """
     from salur.service.review import export_corrections
     from salur.service.settings import Settings
     from salur.service.storage import StorageUnavailable, Store
@@ -321,7 +324,7 @@ def export_corrections_command(
     store = Store(database_url or Settings().database_url)
     try:
         store.ensure_schema()
-        count = export_corrections(store, output)
+        count = export_corrections(store, output, all_heads=all_heads)
     except StorageUnavailable as error:
         raise CliError(str(error)) from error
     except OSError as error:
@@ -358,10 +361,21 @@ def _unwind_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _user_error(error: Exception) -> bool:
+    """Errors whose message tells the user what to fix: printed as one line, no traceback."""
+    from salur.model.artifact import ModelLoadError
+    from salur.training.dataset import DataError
+    from salur.training.train import ConfigError
+
+    return isinstance(error, CliError | ConfigError | DataError | ModelLoadError)
+
+
 def main() -> None:
     try:
         app()
-    except CliError as error:
+    except Exception as error:
+        if not _user_error(error):
+            raise
         typer.echo(f"error: {error}", err=True)
         sys.exit(2)
 

@@ -8,9 +8,11 @@ import tempfile
 from pathlib import Path
 
 from salur.model.pii import mask_pii
+from salur.model.routing import ROUTING_HEADS
 from salur.service.schemas import ClassifyRequest, ClassifyResponse
 from salur.service.storage import (
     AUTO_ROUTED,
+    CORRECTED,
     HEADS,
     NOT_AUTHORITY,
     PENDING,
@@ -63,12 +65,32 @@ def to_record(item: ClassifyRequest, answer: ClassifyResponse) -> ComplaintRecor
     )
 
 
-def export_corrections(store: Store, output: Path) -> int:
+def reviewed_labels(record: ComplaintRecord, all_heads: bool = False) -> dict[str, str]:
+    """The labels a reviewed item teaches, per head ("" where it teaches nothing).
+
+    Reviewing means deciding where a complaint goes, so the routing heads
+    (agency, category) count once an admin accepted or corrected them. An
+    urgency or report type left as the model said is the model's own answer,
+    not a reviewed label: trained on, it would only teach the model itself, and
+    on the test split it would score the model against its own echo. Those
+    heads count only where an admin changed them, unless ``all_heads`` says
+    the desk reviews them too.
+    """
+    labels = {}
+    for head in HEADS:
+        final = getattr(record, f"final_{head}") or ""
+        changed = record.status == CORRECTED and final != getattr(record, head)
+        labels[head] = final if head in ROUTING_HEADS or changed or all_heads else ""
+    return labels
+
+
+def export_corrections(store: Store, output: Path, all_heads: bool = False) -> int:
     """Reviewed items as training rows (same columns as ``load_labelled``).
 
-    Items marked "bukan wewenang" carry no label to learn and are left out.
-    The file is written to a temporary name and renamed, so a full disk leaves
-    no half-written export behind.
+    Items marked "bukan wewenang" carry no label to learn and are left out;
+    which heads of the others count is :func:`reviewed_labels`'s rule. The
+    file is written to a temporary name and renamed, so a full disk leaves no
+    half-written export behind.
     """
     rows = []
     for record in store.reviewed():
@@ -84,7 +106,7 @@ def export_corrections(store: Store, output: Path) -> int:
                 "text": record.text_masked,
                 "submitted_at": record.created_at.isoformat(),
                 "channel": record.channel or "",
-                **{head: getattr(record, f"final_{head}") or "" for head in HEADS},
+                **reviewed_labels(record, all_heads),
             }
         )
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,14 @@ def model_card(meta: dict[str, Any]) -> str:
         if region_rows
         else ""
     )
+    corrections = meta.get("corrections")
+    corrections_sentence = (
+        f"\nPlus {corrections['rows']} admin-reviewed complaints from "
+        f"`datasets/corrections/` ({', '.join(corrections['files'])}), exported by "
+        "`salur export-corrections`; they are split with the rest, so some are test rows."
+        if corrections
+        else ""
+    )
     return f"""# Model card: {meta["version"]}
 
 Trained {meta["trained_at"]} on {meta["data_rows"]} deduplicated complaints
@@ -74,7 +82,7 @@ Kota Surabaya Media Center 2023, Kab. Bandung SP4N-LAPOR! 2021–2023, LaporGub
 Jawa Tengah 2024–2025 (stemmed tokens only), Kab. Purbalingga Matur Bupati;
 raw labels mapped to taxonomy codes by the reviewed tables in
 `datasets/mappings`; urgency from the hand-labelled gold set
-`datasets/annotations/urgency_gold.csv`. See `datasets/DATA_CARD.md`.
+`datasets/annotations/urgency_gold.csv`. See `datasets/DATA_CARD.md`.{corrections_sentence}
 
 ## Held-out figures (random split; model fitted on the train split only)
 | head | n | accuracy | macro-F1 | calibration error | threshold | auto-routed | auto precision |

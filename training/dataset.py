@@ -35,9 +35,19 @@ class DataPaths:
         return self.root / "corrections"
 
 
+class DataError(ValueError):
+    """The training data cannot be read as given; the message says which folder or file."""
+
+
 def load_labelled(data_dir: Path, sources: list[str] | None = None) -> pd.DataFrame:
     """All deduplicated rows with one taxonomy-code column per head."""
     paths = DataPaths(data_dir)
+    missing = [p for p in (paths.raw, paths.mappings) if not p.is_dir()]
+    if missing:
+        raise DataError(
+            f"data folder {data_dir} has no {' or '.join(p.name + '/' for p in missing)}: "
+            "data_dir must be the project's datasets/ folder or one laid out like it"
+        )
     frame = load_all(paths.raw, sources)
     frame = apply_mappings(frame, paths.mappings)
     frame = attach_urgency_gold(frame, paths.urgency_gold)
@@ -48,7 +58,7 @@ def load_labelled(data_dir: Path, sources: list[str] | None = None) -> pd.DataFr
     return frame
 
 
-class CorrectionsError(ValueError):
+class CorrectionsError(DataError):
     """The corrections cannot be trained on as given; the message says which file and why."""
 
 
@@ -100,10 +110,22 @@ def _check_codes(frame: pd.DataFrame, path: Path) -> None:
 
 def load_corrections_file(path: Path) -> pd.DataFrame:
     """One labelled file in the training shape; missing head columns count as unlabelled."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for column in ("title", "text", *HEADS):
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError as error:
+        raise DataError(f"held-out file {path} not found") from error
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: not a readable UTF-8 CSV ({error})") from error
+    if "text" not in frame:
+        raise DataError(
+            f"{path}: no text column (the training shape: title, text, {', '.join(HEADS)})"
+        )
+    for column in ("title", *HEADS):
         if column not in frame:
             frame[column] = ""
+    if not (frame[list(HEADS)] != "").to_numpy().any():
+        raise DataError(f"{path}: no labelled rows (no {', '.join(HEADS)} column with a value)")
+    _check_codes(frame, path)
     return _with_documents(frame)
 
 

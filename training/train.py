@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import platform
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -60,17 +61,111 @@ class TrainConfig:
 
     @classmethod
     def from_file(cls, path: Path, **overrides: Any) -> TrainConfig:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        """The config in ``path``; every mistake in it is a :class:`ConfigError` naming the key."""
+        raw = _read_config(path)
         base = path.parent
         values: dict[str, Any] = {**raw, **{k: v for k, v in overrides.items() if v is not None}}
+        missing = [key for key in ("data_dir", "models_dir") if key not in values]
+        if missing:
+            raise ConfigError(f"{path}: missing {' and '.join(missing)} (a folder path)")
         for key in ("data_dir", "models_dir"):
+            if not isinstance(values[key], (str, Path)):
+                raise ConfigError(f"{path}: {key} must be a folder path, not {values[key]!r}")
             value = Path(values[key])
             values[key] = (
                 value
                 if value.is_absolute() or overrides.get(key) is not None
                 else (base / value).resolve()
             )
+        _check_values(path, values)
         return cls(**values)
+
+
+class ConfigError(ValueError):
+    """A training config the user must fix; the message names the file and the key."""
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ConfigError(f"config file {path} not found") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config ({error})") from error
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{line}") from error
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a config is a YAML mapping (key: value lines)")
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(str(key) for key in raw if key not in known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {_with_suggestions(unknown, known)}")
+    return raw
+
+
+def _with_suggestions(unknown: list[str], known: Iterable[str]) -> str:
+    named = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, list(known), n=1)
+        named.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return ", ".join(named)
+
+
+def _check_values(path: Path, values: dict[str, Any]) -> None:
+    """Types and ranges, checked before hours of training rather than in the middle of it."""
+    from salur.model.pipeline import DEFAULT_PARAMS
+    from salur.training.sources import LOADERS
+
+    def number(key: str, low: float, high: float, integer: bool = False) -> None:
+        if key not in values or (key == "threshold_confidence" and values[key] is None):
+            return
+        value = values[key]
+        kind = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:
+            what = "a whole number" if integer else "a number"
+            raise ConfigError(
+                f"{path}: {key} must be {what} from {low:g} to {high:g}, not {value!r}"
+            )
+
+    number("test_share", 0.01, 0.9)
+    number("threshold_folds", 2, 20, integer=True)
+    number("min_threshold_support", 1, 1_000_000, integer=True)
+    number("threshold_confidence", 0.5, 0.999)
+    targets = values.get("target_precision", {})
+    if not isinstance(targets, dict) or any(
+        head not in HEADS
+        or isinstance(v, bool)
+        or not isinstance(v, (int, float))
+        or not 0 < v <= 1
+        for head, v in targets.items()
+    ):
+        raise ConfigError(
+            f"{path}: target_precision maps heads ({', '.join(HEADS)}) to numbers in (0, 1]"
+        )
+    pipeline = values.get("pipeline") or {}
+    if not isinstance(pipeline, dict):
+        raise ConfigError(f"{path}: pipeline is a mapping of recipe settings")
+    unknown = sorted(str(key) for key in pipeline if key not in DEFAULT_PARAMS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown pipeline setting(s) {_with_suggestions(unknown, DEFAULT_PARAMS)}"
+        )
+    sources = values.get("sources")
+    if sources is not None and (
+        not isinstance(sources, list) or any(source not in LOADERS for source in sources)
+    ):
+        raise ConfigError(
+            f"{path}: sources is a list of source names from {', '.join(LOADERS)}, not {sources!r}"
+        )
+    for flag in ("refit_on_all", "with_corrections"):
+        if flag in values and not isinstance(values[flag], bool):
+            raise ConfigError(f"{path}: {flag} must be true or false, not {values[flag]!r}")
 
 
 def library_versions() -> dict[str, str]:
@@ -334,10 +429,16 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
     """
     progress("loading data")
     frame = load_labelled(config.data_dir, config.sources)
+    corrections_used = None
     if config.with_corrections:
-        corrections = load_corrections(config.data_dir / "corrections")
+        folder = config.data_dir / "corrections"
+        corrections = load_corrections(folder)
         progress(f"adding {len(corrections)} reviewed corrections")
         frame = merge_corrections(frame, corrections)
+        corrections_used = {
+            "files": sorted(path.name for path in folder.glob("*.csv")),
+            "rows": int(len(corrections)),
+        }
     parts = split_frames(frame, config)
     progress(f"{len(frame)} documents: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
 
@@ -385,6 +486,7 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
         },
         "sources": config.sources or "all",
         "with_corrections": config.with_corrections,
+        "corrections": corrections_used,
         "pipeline_params": config.pipeline,
         "library_versions": library_versions(),
         "metrics": {"evaluation": "held-out random split, model fitted on train only", **metrics},

@@ -37,6 +37,31 @@ def test_export_has_training_shape_and_reloads(reviewed_store, tmp_path):
     assert len(loaded) == 2 and "document" in loaded
 
 
+def test_only_labels_a_reviewer_decided_are_exported(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/q.db")
+    store.ensure_schema()
+    store.save_complaints([record(1), record(2), record(3)])
+    accepted, urgency_changed, agency_changed = store.queue(QueueFilter())
+    store.review(accepted.id, "admin", ACCEPTED)
+    store.review(urgency_changed.id, "admin", CORRECTED, {"urgency": "darurat"})
+    store.review(agency_changed.id, "admin", CORRECTED, {"agency": "perhubungan"})
+    out = tmp_path / "c.csv"
+    export_corrections(store, out)
+    rows = {row["source_id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    first, second, third = (rows[r.request_id] for r in (accepted, urgency_changed, agency_changed))
+    # Routing heads are what a review decides: accepted means confirmed.
+    assert (first["agency"], first["category"]) == ("pupr", "jalan_jembatan")
+    # The model's own urgency and report type, left untouched, are not labels.
+    assert first["urgency"] == first["report_type"] == ""
+    assert second["urgency"] == "darurat" and second["report_type"] == ""
+    assert third["agency"] == "perhubungan" and third["urgency"] == ""
+    # A desk whose admins review every head can say so.
+    export_corrections(store, out, all_heads=True)
+    everything = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {row["urgency"] for row in everything} == {"sedang", "darurat"}
+    assert {row["report_type"] for row in everything} == {"pengaduan_berkadar_pengawasan"}
+
+
 def test_export_failure_leaves_nothing_half_written(reviewed_store, tmp_path, monkeypatch):
     out = tmp_path / "c.csv"
 

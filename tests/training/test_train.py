@@ -135,3 +135,75 @@ def test_model_card_states_the_threshold_rule_and_urgency_form():
     assert "urgency head is one-vs-rest" in flat and "ordinal" not in flat
     no_urgency = model_card({**meta, "heads": ["agency"]})
     assert "urgency head" not in no_urgency
+
+
+def _config_error(tmp_path, text):
+    import pytest
+    from salur.training.train import ConfigError
+
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        TrainConfig.from_file(path)
+    return str(caught.value)
+
+
+def test_config_mistakes_are_named_before_training(tmp_path):
+    base = "data_dir: ../datasets\nmodels_dir: models\n"
+    assert "not found" in str(_missing_config(tmp_path))
+    assert "not valid YAML at line 2" in _config_error(tmp_path, "data_dir: x\n  - : ]\n")
+    assert "YAML mapping" in _config_error(tmp_path, "- a\n- b\n")
+    assert "missing models_dir" in _config_error(tmp_path, "data_dir: x\n")
+    typo = _config_error(tmp_path, base + "test_shar: 0.2\n")
+    assert "unknown setting(s) 'test_shar' (did you mean 'test_share'?)" in typo
+    recipe = _config_error(tmp_path, base + "pipeline: {word_ngram_maxx: 3}\n")
+    assert "(did you mean 'word_ngram_max'?)" in recipe
+    assert "test_share must be a number" in _config_error(tmp_path, base + "test_share: 20\n")
+    assert "threshold_folds must be a whole number" in _config_error(
+        tmp_path, base + "threshold_folds: 2.5\n"
+    )
+    assert "target_precision" in _config_error(tmp_path, base + "target_precision: {agensi: 1}\n")
+    assert "sources is a list" in _config_error(tmp_path, base + "sources: [jakarta]\n")
+    assert "refit_on_all must be true or false" in _config_error(
+        tmp_path, base + "refit_on_all: maybe\n"
+    )
+
+
+def _missing_config(tmp_path):
+    from salur.training.train import ConfigError
+
+    try:
+        TrainConfig.from_file(tmp_path / "nope.yaml")
+    except ConfigError as error:
+        return error
+    raise AssertionError("no error")
+
+
+def test_train_and_evaluate_cli_name_mistakes_without_a_traceback(tmp_path):
+    from tests.training.test_batch import run_cli
+
+    (tmp_path / "typo.yaml").write_text(
+        "data_dir: data\nmodels_dir: models\nthreshold_fold: 3\n", encoding="utf-8"
+    )
+    typo = run_cli("train", "--config", str(tmp_path / "typo.yaml"))
+    assert typo.returncode == 2 and "did you mean 'threshold_folds'?" in typo.stderr
+    assert "Traceback" not in typo.stderr
+    (tmp_path / "nodata.yaml").write_text(
+        "data_dir: nowhere\nmodels_dir: models\n", encoding="utf-8"
+    )
+    nodata = run_cli("train", "--config", str(tmp_path / "nodata.yaml"))
+    assert nodata.returncode == 2 and "has no raw/ or mappings/" in nodata.stderr
+    assert "Traceback" not in nodata.stderr and not (tmp_path / "models").exists()
+    not_a_model = tmp_path / "not-a-model"
+    not_a_model.mkdir()
+    evaluated = run_cli("evaluate", "--model", str(not_a_model), "--output", str(tmp_path / "r"))
+    assert evaluated.returncode == 2 and "Traceback" not in evaluated.stderr
+    missing = run_cli(
+        "evaluate",
+        "--compare",
+        str(not_a_model),
+        str(not_a_model),
+        "--held-out",
+        str(tmp_path / "held.csv"),
+    )
+    assert missing.returncode == 2 and "held-out file" in missing.stderr
