@@ -27,6 +27,7 @@ from salur.service.security import csrf_valid, new_csrf_token, verify_password
 from salur.service.storage import (
     AUTO_ROUTED,
     HEADS,
+    KEEP_DEADLINE,
     NOT_AUTHORITY,
     PENDING,
     REVIEWABLE,
@@ -393,15 +394,26 @@ def apply_review(
     if record.status not in REVIEWABLE:
         raise already_decided(AlreadyReviewed(record))
     clean = validate_changes(request, record, changes)
-    if action == "corrected":
-        # The form always posts every head; a correction is what differs.
-        clean = {head: value for head, value in clean.items() if value != getattr(record, head)}
-        if not clean:
-            raise HTTPException(422, "nothing changed: use accept, or change at least one label")
+    # The form always posts every head; a change is what differs from the model.
+    clean = {head: value for head, value in clean.items() if value != getattr(record, head)}
+    if action == "corrected" and not clean:
+        raise HTTPException(422, "nothing changed: use accept, or change at least one label")
+    if action == "accepted" and clean:
+        # Accepting keeps the model's labels; a changed choice would be dropped unseen.
+        raise HTTPException(
+            422,
+            f"you changed {', '.join(clean)}: save it as a correction, "
+            "or put the model's choice back to accept it",
+        )
     if action != NOT_AUTHORITY:
         refuse_agency_without_opd(request, record, clean.get("agency", record.agency))
+    deadline: int | None | object = KEEP_DEADLINE
+    if "report_type" in clean:
+        # The SP4N deadline follows the report type an admin settled on.
+        report_type = runtime_of(request).taxonomy.report_types.get(clean["report_type"])
+        deadline = report_type.deadline_working_days if report_type else None
     try:
-        return store.review(item_id, admin, action, clean, via)
+        return store.review(item_id, admin, action, clean, via, deadline)
     except AlreadyReviewed as error:
         raise already_decided(error) from error
     except KeyError as error:

@@ -42,6 +42,8 @@ AUTO_ROUTED = "auto_routed"
 ACCEPTED = "accepted"
 CORRECTED = "corrected"
 NOT_AUTHORITY = "bukan_wewenang"
+# Store.review's "leave the SP4N deadline as it was" (None is a real value: no deadline).
+KEEP_DEADLINE = object()
 REVIEWED = (ACCEPTED, CORRECTED, NOT_AUTHORITY)
 # An admin decides an item once; a decided item is not decided again silently.
 REVIEWABLE = (PENDING, AUTO_ROUTED)
@@ -335,11 +337,13 @@ class Store:
         action: str,
         changes: dict[str, str] | None = None,
         via: str = "",
+        deadline_working_days: int | None | object = KEEP_DEADLINE,
     ) -> ComplaintRecord:
         """Accept, correct or mark 'bukan wewenang'; the action joins the audit log.
 
         ``via`` says how the reviewer was authenticated (the admin page's
-        session, or an API key's fingerprint), kept with the entry.
+        session, or an API key's fingerprint), kept with the entry. A corrected
+        report type brings its own SP4N deadline, ``deadline_working_days``.
         """
         changes = {k: v for k, v in (changes or {}).items() if v}
         if action not in REVIEWED:
@@ -376,6 +380,8 @@ class Store:
             else:
                 for head in HEADS:
                     setattr(record, f"final_{head}", None)
+            if deadline_working_days is not KEEP_DEADLINE:
+                record.deadline_working_days = cast(int | None, deadline_working_days)
             record.status = action
             record.reviewed_by = admin
             record.reviewed_at = now()

@@ -437,3 +437,43 @@ def test_admin_errors_are_pages_with_a_way_back(review_client, auth):
     # The JSON API keeps answering JSON.
     api = review_client.get("/v1/review/items/424242", headers=auth)
     assert api.status_code == 404 and api.json()["detail"]
+
+
+def test_accepting_with_a_changed_choice_is_refused_not_dropped(review_client, auth):
+    classify(review_client, auth, region="kota-surabaya")
+    login(review_client)
+    item = review_client.get("/v1/review/items/1", headers=auth).json()
+    other = "pohon_taman" if item["predicted"]["category"] != "pohon_taman" else "jalan_jembatan"
+    token = csrf_from(review_client, "/admin/items/1")
+    refused = review_client.post(
+        "/admin/items/1/review",
+        data={**item["predicted"], "category": other, "action": "accepted", "csrf_token": token},
+    )
+    assert refused.status_code == 422 and "you changed category" in refused.text
+    assert review_client.get("/v1/review/items/1", headers=auth).json()["status"] == "pending"
+    # Unchanged choices posted with an accept are fine: the form always posts them.
+    accepted = review_client.post(
+        "/admin/items/1/review",
+        data={**item["predicted"], "action": "accepted", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+
+
+def test_a_corrected_report_type_brings_its_own_sp4n_deadline(review_client, auth):
+    classify(review_client, auth, region="kota-surabaya")
+    item = review_client.get("/v1/review/items/1", headers=auth).json()
+    target = (
+        "permintaan_informasi"
+        if item["predicted"]["report_type"] != "permintaan_informasi"
+        else "pengaduan_berkadar_pengawasan"
+    )
+    days = {"permintaan_informasi": 5, "pengaduan_berkadar_pengawasan": 60}[target]
+    done = review_client.post(
+        "/v1/review/items/1",
+        json={"action": "corrected", "reviewer": "api", "report_type": target},
+        headers=auth,
+    ).json()
+    assert done["final"]["report_type"] == target
+    assert done["deadline_working_days"] == days
+    assert done["working_days_left"] == days
