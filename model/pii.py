@@ -10,12 +10,19 @@ import re
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
 # Sixteen or more digits, in any grouping with single separators: "3273 0112
 # 3456 7890", "327301 120390 0001" (region, birth date, serial), "32.73.01.
-# 120390.0001"; a KK number is also sixteen digits. A run starts only where a
-# digit chain starts, so a long chain is scanned once.
-_NIK = re.compile(r"(?<!\d)(?<!\d[ .-])\d(?:[ .-]?\d){15,}(?![ .-]?\d)")
+# 120390.0001", "3204/0123/0485/0002"; a KK number is also sixteen digits. A
+# run starts only where a digit chain starts, so a long chain is scanned once.
+_NIK = re.compile(r"(?<!\d)(?<!\d[ ./-])\d(?:[ ./-]?\d){15,}(?![ ./-]?\d)")
 # Mobile numbers with +62/62/0, separators and an optional bracketed prefix:
 # "0812-3456-7890", "+62 812 3456 7890", "(0812) 34567890", "+62 (812) 3456-7890".
 _PHONE = re.compile(r"(?<![\w])(?:\(?\+?62\)?[\s.-]?\(?|\(?0)8\d{1,3}\)?(?:[\s.-]?\d){6,10}(?!\d)")
+# Landlines: an area code (0 or +62, then 2-4 digits not starting with 8,
+# which is mobile) and a 5-8 digit subscriber number: "(022) 5678901",
+# "022-87654321", "0274 512 345", "+62 21 5678 9012". RT/RW numbers ("003")
+# have a 0 second digit and never match.
+_LANDLINE = re.compile(
+    r"(?<![\w])(?:\(?\+?62\)?[\s.-]?\(?|\(?0)[2-79]\d{1,2}\)?[\s.-]?\d(?:[\s.-]?\d){4,7}(?![\d])"
+)
 _LONG_NUMBER = re.compile(r"(?<!\d)\d{10,}(?!\d)")
 # Words that start the next detail, or are an office rather than a name
 # ("Pak Camat", "Bu Lurah", "Bapak Bupati"): never part of a name.
@@ -32,8 +39,12 @@ _NOT_A_NAME = (
 # keeps its dot, a sentence's full stop stays in the text). A title followed
 # by a lower-case word stays: "bapak" alone often means "you" in a complaint
 # addressed to an official.
+# The holder of a neighbourhood office is a fellow citizen, not a public
+# official: "Pak RT Darto", "Bu Lurah Sumiati", "Pak Kades Karto" hide the name
+# and keep the office.
 _HONORIFIC_NAME = re.compile(
-    r"\b((?i:Bapak|Bpk\.?|Pak|Ibu|Bu|Sdr\.?|Sdri\.?|Saudara|Saudari|Mas|Mbak|Kak))\s+"
+    r"\b((?i:Bapak|Bpk\.?|Pak|Ibu|Bu|Sdr\.?|Sdri\.?|Saudara|Saudari|Mas|Mbak|Kak)"
+    r"(?:\s+(?i:RT|RW|Lurah|Kades|Kadus|Sekdes|Kasun))?)\s+"
     rf"((?:(?!(?i:{_NOT_A_NAME})\b)[A-Z](?:\.|[\w'-]*))"
     rf"(?:\s+(?!(?i:{_NOT_A_NAME})\b)[A-Z](?:\.|[\w'-]*)){{0,3}})"
 )
@@ -59,6 +70,7 @@ def mask_pii(text: str) -> str:
     text = _EMAIL.sub("[EMAIL]", text)
     text = _NIK.sub("[NIK]", text)
     text = _PHONE.sub("[TELEPON]", text)
+    text = _LANDLINE.sub("[TELEPON]", text)
     text = _LONG_NUMBER.sub("[NOMOR]", text)
     text = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", text)
     return _SELF_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", text)

@@ -38,6 +38,15 @@ from salur.model.pii import mask_pii
         ("tolong pak Budi Santoso segera", "tolong pak [NAMA] segera"),
         ("nama: Budi Santoso. Alamat", "nama [NAMA]. Alamat"),
         ("Nama Lengkap : Siti Aminah", "Nama Lengkap [NAMA]"),
+        # landlines, a KK number split by slashes, a neighbourhood office holder
+        ("kantor (022) 5678901 atau 022-87654321", "kantor [TELEPON] atau [TELEPON]"),
+        ("telp 0274 512 345 ya", "telp [TELEPON] ya"),
+        ("KK no. 3204/0123/0485/0002", "KK no. [NIK]"),
+        ("tanggal 12/03/2024 jam 10", "tanggal 12/03/2024 jam 10"),
+        ("Pak RT Darto tidak mau", "Pak RT [NAMA] tidak mau"),
+        ("sudah lapor Bu Lurah Sumiati", "sudah lapor Bu Lurah [NAMA]"),
+        ("Pak RT sudah tahu", "Pak RT sudah tahu"),
+        ("RT 003 RW 005 kode pos 60234", "RT 003 RW 005 kode pos 60234"),
         ("nama saya Muhammad Rizki Ananda Pratama", "nama saya [NAMA]"),
         # offices and places after a title of address are not names
         ("sudah lapor ke Pak Camat dan Bu Lurah", "sudah lapor ke Pak Camat dan Bu Lurah"),
