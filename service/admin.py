@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from salur.model.routing import why_agency_routes_nothing
 from salur.service.auth import require_api_key
+from salur.service.ratelimit import LoginThrottle
 from salur.service.routes import ERRORS, require_json_body, runtime_of
 from salur.service.runtime import Runtime
 from salur.service.schemas import (
@@ -208,8 +209,17 @@ def signed_in(request: Request) -> str | None:
 
 
 @pages.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> Response:
-    return render(request, "login.html", {"error": None})
+def login_form(
+    request: Request,
+    next_page: str = Query(alias="next", default="/admin", max_length=64),
+    expired: bool = False,
+) -> Response:
+    notice = (
+        "Sesi Anda telah berakhir; tindakan terakhir belum disimpan. Masuk lagi untuk melanjutkan."
+        if expired
+        else None
+    )
+    return render(request, "login.html", {"error": notice, "next": safe_next(next_page)})
 
 
 @pages.post("/login", response_class=HTMLResponse)
@@ -218,16 +228,42 @@ def login(
     username: str = Form(max_length=64),
     password: str = Form(max_length=256),
     csrf_token_field: str = Form(alias="csrf_token", default=""),
+    next_page: str = Form(alias="next", default="/admin", max_length=64),
 ) -> Response:
     check_csrf(request, csrf_token_field)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else ""
+    wait = throttle.wait_seconds(username, client)
+    if wait:
+        error = (
+            f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {-(-wait // 60)} menit."
+        )
+        page = render(request, "login.html", {"error": error, "next": next_page}, 429)
+        page.headers["Retry-After"] = str(wait)
+        return page
     stored = store_of(request).admin_hash(username)
     if not verify_password(stored, password):
-        return render(request, "login.html", {"error": "Nama pengguna atau kata sandi salah."}, 401)
+        throttle.failed(username, client)
+        error = "Nama pengguna atau kata sandi salah."
+        return render(request, "login.html", {"error": error, "next": next_page}, 401)
     request.session.clear()
     request.session["admin"] = username
     request.session["sid"] = store_of(request).open_admin_session(username)
     request.session["csrf"] = new_csrf_token()
-    return RedirectResponse("/admin", status_code=303)
+    return RedirectResponse(safe_next(next_page), status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: an admin page of this site, never elsewhere."""
+    if target and re.fullmatch(r"/admin(?:/items/\d{1,10})?", target):
+        return target
+    return "/admin"
+
+
+def sign_in_again(request: Request, back_to: str) -> RedirectResponse:
+    """To the login page, saying why, and back to ``back_to`` afterwards."""
+    query = urlencode({"next": back_to, "expired": "1"})
+    return RedirectResponse(f"/admin/login?{query}", status_code=303)
 
 
 @pages.post("/logout")
@@ -286,7 +322,8 @@ def queue_page(
 @pages.get("/items/{item_id}", response_class=HTMLResponse)
 def item_page(request: Request, item_id: ItemId) -> Response:
     if not signed_in(request):
-        return RedirectResponse("/admin/login", status_code=303)
+        next_page = urlencode({"next": f"/admin/items/{item_id}"})
+        return RedirectResponse(f"/admin/login?{next_page}", status_code=303)
     store = store_of(request)
     item = store.get(item_id)
     if item is None:
@@ -319,7 +356,8 @@ def review_form(
 ) -> Response:
     admin = signed_in(request)
     if not admin:
-        return RedirectResponse("/admin/login", status_code=303)
+        # The decision is not saved: say so, and come back to the item after signing in.
+        return sign_in_again(request, f"/admin/items/{item_id}")
     check_csrf(request, csrf_token_field)
     apply_review(
         request,

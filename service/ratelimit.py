@@ -32,3 +32,36 @@ class RateLimiter:
             return True, 0
         reset_at, _ = self.strategy.get_window_stats(self.item, "salur", key)
         return False, max(1, int(reset_at - time.time()) + 1)
+
+
+class LoginThrottle:
+    """Failed admin logins per user name and per client address (moving window).
+
+    Argon2 makes each guess slow, but not slow enough against a list of
+    common passwords; after ``rate`` failures the name (or the address) must
+    wait, while other admins still sign in.
+    """
+
+    def __init__(self, storage_uri: str, rate: str = "10/15 minutes") -> None:
+        self.item = parse(rate)
+        self.strategy = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+
+    @staticmethod
+    def _keys(username: str, client: str) -> list[str]:
+        return [
+            "user:" + hashlib.sha256(username.strip().lower().encode("utf-8")).hexdigest()[:32],
+            "client:" + hashlib.sha256(client.encode("utf-8")).hexdigest()[:32],
+        ]
+
+    def wait_seconds(self, username: str, client: str) -> int:
+        """0 when a login may be tried, else the seconds until it may."""
+        waits = []
+        for key in self._keys(username, client):
+            if not self.strategy.test(self.item, "salur-login", key):
+                reset_at, _ = self.strategy.get_window_stats(self.item, "salur-login", key)
+                waits.append(max(1, int(reset_at - time.time()) + 1))
+        return max(waits, default=0)
+
+    def failed(self, username: str, client: str) -> None:
+        for key in self._keys(username, client):
+            self.strategy.hit(self.item, "salur-login", key)

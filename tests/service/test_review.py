@@ -25,12 +25,12 @@ def classify(client, auth, text=TEXT, **extra):
     return response.json()
 
 
-def login(client, username="admin1", password="rahasia-sekali-123"):
+def login(client, username="admin1", password="rahasia-sekali-123", **extra):
     page = client.get("/admin/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     return client.post(
         "/admin/login",
-        data={"username": username, "password": password, "csrf_token": token},
+        data={"username": username, "password": password, "csrf_token": token, **extra},
         follow_redirects=False,
     )
 
@@ -79,7 +79,8 @@ def test_write_failure_is_503_and_not_answered(make_client, auth):
 def test_admin_pages_need_login(review_client):
     for path in ("/admin", "/admin/dashboard", "/admin/items/1"):
         response = review_client.get(path, follow_redirects=False)
-        assert response.status_code == 303 and response.headers["location"] == "/admin/login"
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/admin/login")
 
 
 def test_login_checks_password_and_csrf(review_client):
@@ -477,3 +478,39 @@ def test_a_corrected_report_type_brings_its_own_sp4n_deadline(review_client, aut
     assert done["final"]["report_type"] == target
     assert done["deadline_working_days"] == days
     assert done["working_days_left"] == days
+
+
+def test_repeated_failed_logins_must_wait(review_client):
+    for _ in range(10):
+        assert login(review_client, password="salah-tebak-000").status_code == 401
+    locked = login(review_client)
+    assert locked.status_code == 429 and "Terlalu banyak percobaan" in locked.text
+    assert int(locked.headers["Retry-After"]) > 0
+    assert review_client.get("/admin", follow_redirects=False).status_code == 303
+
+
+def test_an_expired_session_says_the_decision_was_not_saved_and_comes_back(review_client, auth):
+    from datetime import timedelta
+
+    from salur.service.storage import AdminSession
+
+    classify(review_client, auth, region="kota-surabaya")
+    login(review_client)
+    token = csrf_from(review_client, "/admin/items/1")
+    store = review_client.app.state.store
+    with store.session() as session:
+        for row in session.query(AdminSession):
+            row.created_at = row.created_at - timedelta(hours=9)
+    lost = review_client.post(
+        "/admin/items/1/review",
+        data={"action": "accepted", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert lost.status_code == 303 and "expired=1" in lost.headers["location"]
+    page = review_client.get(lost.headers["location"])
+    assert "belum disimpan" in page.text and 'value="/admin/items/1"' in page.text
+    assert review_client.get("/v1/review/items/1", headers=auth).json()["status"] == "pending"
+    back = login(review_client, next="/admin/items/1")
+    assert back.headers["location"] == "/admin/items/1"
+    # Only this site's admin pages are a place to come back to.
+    assert login(review_client, next="https://evil.example/").headers["location"] == "/admin"
