@@ -108,6 +108,8 @@ def evaluate(
 
     cfg = TrainConfig.from_file(config, data_dir=data_dir)
     console = Console(stderr=True)
+    if held_out is not None and compare is None and model is None:
+        _fail("--held-out needs --model or --compare (the recipe is evaluated on its own splits)")
     if compare is not None:
         from salur.training.promotion import compare_models, format_comparison
 
@@ -321,7 +323,15 @@ def export_corrections_command(
     from salur.service.settings import Settings
     from salur.service.storage import StorageUnavailable, Store
 
-    store = Store(database_url or Settings().database_url)
+    url = database_url or Settings().database_url
+    database_file = sqlite_file(url)
+    if database_file is not None and not database_file.is_file():
+        # Opening it would create an empty queue and export nothing, quietly.
+        _fail(
+            f"no review database at {database_file}; give --database-url or DATABASE_URL "
+            "of the service whose reviews to export"
+        )
+    store = Store(url)
     try:
         store.ensure_schema()
         count = export_corrections(store, output, all_heads=all_heads)
@@ -359,6 +369,16 @@ def promote(
 
 def _unwind_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
 
 
 def _user_error(error: Exception) -> bool:

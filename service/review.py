@@ -22,6 +22,7 @@ from salur.service.storage import (
     now,
 )
 
+# The training shape (training.dataset.CORRECTION_COLUMNS reads it back).
 EXPORT_COLUMNS = [
     "source",
     "source_id",

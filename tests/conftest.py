@@ -36,7 +36,7 @@ def small_params() -> dict:
 def fitted_small(small_frame, small_params):
     from salur.training.train import fit_pipeline, trainable_heads
 
-    return fit_pipeline(small_frame, small_params, trainable_heads(small_frame))
+    return fit_pipeline(small_frame, small_params, trainable_heads(small_frame, small_params))
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,20 @@ def load_labelled(data_dir: Path, sources: list[str] | None = None) -> pd.DataFr
     return frame
 
 
+# The columns of `salur export-corrections`.
+CORRECTION_COLUMNS = (
+    "source",
+    "source_id",
+    "uid",
+    "region",
+    "title",
+    "text",
+    "submitted_at",
+    "channel",
+    *HEADS,
+)
+
+
 class CorrectionsError(DataError):
     """The corrections cannot be trained on as given; the message says which file and why."""
 
@@ -83,7 +98,21 @@ def load_corrections(directory: Path) -> pd.DataFrame:
             raise CorrectionsError(f"{path}: not a readable CSV ({error})") from error
         missing = [column for column in ("text", "region") if column not in frame]
         if missing:
-            raise CorrectionsError(f"{path}: no column(s) {', '.join(missing)}")
+            raise CorrectionsError(
+                f"{path}: no column(s) {', '.join(missing)} "
+                f"(read {len(frame.columns)} column(s) separated by commas, as "
+                "`salur export-corrections` writes them)"
+            )
+        unknown = [column for column in frame.columns if column not in CORRECTION_COLUMNS]
+        if unknown:
+            # A renamed label column would quietly teach nothing.
+            named = []
+            for column in unknown:
+                close = difflib.get_close_matches(column, CORRECTION_COLUMNS, n=1)
+                named.append(f"{column!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise CorrectionsError(f"{path}: unknown column(s) {', '.join(named)}")
+        if frame.empty:
+            raise CorrectionsError(f"{path}: no reviewed rows")
         for column in ("title", *HEADS):
             if column not in frame:
                 frame[column] = ""
@@ -135,6 +164,16 @@ def _with_documents(frame: pd.DataFrame) -> pd.DataFrame:
         for title, text in zip(frame["title"], frame["text"], strict=True)
     ]
     return frame
+
+
+def row_digests(frame: pd.DataFrame) -> pd.Series:
+    """A short digest of each row's folded title+text: how a model records rows it trained on.
+
+    Exports are cumulative, so a newer export offered as held-out data holds
+    the rows an earlier one taught; the digests let evaluation leave those out.
+    """
+    keys = dedup_key(frame["title"], frame["text"])
+    return keys.map(lambda key: hashlib.sha256(key.encode("utf-8")).hexdigest()[:16])
 
 
 def stable_fraction(keys: pd.Series) -> np.ndarray:

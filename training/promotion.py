@@ -9,7 +9,7 @@ from typing import Any
 
 from salur.model.artifact import MODELS_ROOT, PROMOTED_NAME, read_metadata, served_model_dir
 from salur.model.pipeline import HEADS
-from salur.training.train import TrainConfig, evaluate_saved
+from salur.training.train import TrainConfig, evaluate_saved, trained_row_digests
 
 
 class PromotionRefused(RuntimeError):
@@ -19,8 +19,10 @@ class PromotionRefused(RuntimeError):
 def compare_models(
     old: Path, new: Path, config: TrainConfig, held_out: Path | None = None
 ) -> dict[str, Any]:
-    old_result = evaluate_saved(old, config, held_out)
-    new_result = evaluate_saved(new, config, held_out)
+    # Both versions are measured on the same rows: none that either trained on.
+    seen = trained_row_digests(read_metadata(old)) | trained_row_digests(read_metadata(new))
+    old_result = evaluate_saved(old, config, held_out, exclude=seen)
+    new_result = evaluate_saved(new, config, held_out, exclude=seen)
     warnings = (
         [
             f"{r['model']} was refitted on all rows, so the test split was part of its "
@@ -31,6 +33,12 @@ def compare_models(
         if held_out is None
         else []
     )
+    left_out = old_result.get("held_out_rows_seen_in_training", 0)
+    if left_out:
+        warnings.append(
+            f"{left_out} row(s) of {held_out} were corrections a version was trained on "
+            "and were left out of the comparison"
+        )
     return {
         "old": old_result["model"],
         "new": new_result["model"],

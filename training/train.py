@@ -18,15 +18,17 @@ from salur.model.artifact import save_model
 from salur.model.calibration import ConfidenceCalibration, fit_confidence_calibration
 from salur.model.classifier import Classifier
 from salur.model.decision import choose_threshold
-from salur.model.pipeline import HEADS, build_pipeline
+from salur.model.pipeline import DEFAULT_PARAMS, HEADS, build_pipeline
 from salur.model.routing import GENERIC_REGION, ROUTING_HEADS, thresholds_for_region
 from salur.training.dataset import (
+    DataError,
     data_hash,
     label_matrix,
     load_corrections,
     load_corrections_file,
     load_labelled,
     random_split,
+    row_digests,
     stable_fraction,
 )
 from salur.training.evaluate import head_metrics
@@ -119,7 +121,6 @@ def _with_suggestions(unknown: list[str], known: Iterable[str]) -> str:
 
 def _check_values(path: Path, values: dict[str, Any]) -> None:
     """Types and ranges, checked before hours of training rather than in the middle of it."""
-    from salur.model.pipeline import DEFAULT_PARAMS
     from salur.training.sources import LOADERS
 
     def number(key: str, low: float, high: float, integer: bool = False) -> None:
@@ -189,9 +190,18 @@ def new_version_name(models_dir: Path, prefix: str) -> str:
     return name
 
 
-def trainable_heads(frame: pd.DataFrame) -> tuple[str, ...]:
-    """Heads with at least two labelled classes in ``frame``."""
-    return tuple(h for h in HEADS if frame.loc[frame[h] != "", h].nunique() >= 2)
+def trainable_heads(frame: pd.DataFrame, params: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """Heads with at least two classes of ``min_class_count`` labelled rows in ``frame``.
+
+    A head below that would make the classifier refuse to fit; a small
+    ``sources`` selection then trains the heads it can instead of stopping.
+    """
+    least = int({**DEFAULT_PARAMS, **(params or {})}["min_class_count"])
+    return tuple(
+        head
+        for head in HEADS
+        if (frame.loc[frame[head] != "", head].value_counts() >= least).sum() >= 2
+    )
 
 
 def fit_pipeline(
@@ -298,7 +308,7 @@ def fit_and_measure(
     ``fit_frame``), so every labelled row both trains the final model and
     informs its decisions, instead of setting aside a split that trains nothing.
     """
-    heads = trainable_heads(fit_frame)
+    heads = trainable_heads(fit_frame, config.pipeline)
     decisions = choose_decisions(
         fit_frame, out_of_fold_predictions(fit_frame, config, heads, progress), config, heads
     )
@@ -363,7 +373,9 @@ def out_of_fold_predictions(
             f"threshold fold {number + 1}/{config.threshold_folds}: "
             f"fitting on {int((~held).sum())} documents"
         )
-        fitted_heads = tuple(h for h in heads if h in trainable_heads(frame[~held]))
+        fitted_heads = tuple(
+            h for h in heads if h in trainable_heads(frame[~held], config.pipeline)
+        )
         pipeline = fit_pipeline(frame[~held], config.pipeline, fitted_heads)
         parts.append(predictions_frame(Classifier(pipeline, {"version": "fold"}), frame[held]))
     return pd.concat(parts).reindex(frame.index)
@@ -438,6 +450,7 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
         corrections_used = {
             "files": sorted(path.name for path in folder.glob("*.csv")),
             "rows": int(len(corrections)),
+            "row_digests": sorted(set(row_digests(corrections))),
         }
     parts = split_frames(frame, config)
     progress(f"{len(frame)} documents: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
@@ -446,7 +459,7 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
 
     if config.refit_on_all:
         progress("refitting on all rows")
-        pipeline = fit_pipeline(frame, config.pipeline, trainable_heads(frame))
+        pipeline = fit_pipeline(frame, config.pipeline, trainable_heads(frame, config.pipeline))
         trained_on = "all"
     else:
         trained_on = "train"
@@ -567,8 +580,16 @@ def urgency_cross_validation(
     return head_metrics(gold, predicted, "urgency", threshold=1.0)
 
 
+def trained_row_digests(metadata: dict[str, Any]) -> set[str]:
+    """Digests of the correction rows a model version was trained on."""
+    return set((metadata.get("corrections") or {}).get("row_digests", []))
+
+
 def evaluate_saved(
-    model_dir: Path, config: TrainConfig, held_out: Path | None = None
+    model_dir: Path,
+    config: TrainConfig,
+    held_out: Path | None = None,
+    exclude: set[str] | None = None,
 ) -> dict[str, Any]:
     """A saved model on the project's random test split, or on a labelled file.
 
@@ -578,8 +599,17 @@ def evaluate_saved(
     a version was refitted on all of ``datasets/``.
     """
     classifier = Classifier.load(model_dir)
+    seen_rows = 0
     if held_out is not None:
         test = load_corrections_file(held_out)
+        # Rows a version learned from are not held out from it.
+        seen = row_digests(test).isin(trained_row_digests(classifier.metadata) | (exclude or set()))
+        seen_rows = int(seen.sum())
+        if seen.all():
+            raise DataError(
+                f"{held_out}: every row was in the training data of {classifier.version}"
+            )
+        test = test[~seen.to_numpy()]
     else:
         test = split_frames(load_labelled(config.data_dir, config.sources), config)["test"]
     metrics = measure(classifier, test)
@@ -587,5 +617,6 @@ def evaluate_saved(
         "model": classifier.version,
         "trained_on": classifier.metadata.get("trained_on"),
         "held_out": str(held_out) if held_out is not None else "random test split",
+        "held_out_rows_seen_in_training": seen_rows,
         "test_split": metrics,
     }

@@ -121,7 +121,7 @@ def test_promotion_refuses_a_worse_model(fitted_small, small_frame, small_params
     # A model that learned from shuffled agencies is worse on agency macro-F1.
     shuffled = small_frame.copy()
     shuffled["agency"] = shuffled["agency"].sample(frac=1.0, random_state=0).to_numpy()
-    bad_pipeline = fit_pipeline(shuffled, small_params, trainable_heads(shuffled))
+    bad_pipeline = fit_pipeline(shuffled, small_params, trainable_heads(shuffled, small_params))
     bad = save_model(bad_pipeline, {"version": "bad", "thresholds": {}}, "", models / "bad")
     data = tmp_path / "data"
     config = TrainConfig(data_dir=_small_dataset(small_frame, data), models_dir=models)
@@ -271,3 +271,82 @@ def test_a_new_regions_corrections_give_it_thresholds_of_its_own(tmp_path, small
     assert enough["kab-baru"]["agency"] < 1.0
     assert why_agency_routes_nothing("kab-baru", enough) is None
     assert thresholds_for_region("kab-baru", {"agency": 0.9}, enough)["agency"] < 1.0
+
+
+def test_corrections_with_unknown_or_missing_columns_say_what_is_wrong(tmp_path):
+    from salur.training.dataset import CorrectionsError, load_corrections
+
+    folder = tmp_path / "corrections"
+    folder.mkdir()
+    path = folder / "a.csv"
+    path.write_text("source,region,text,agensy\ncorrections,kab-sleman,jalan rusak,pupr\n")
+    with pytest.raises(CorrectionsError, match=r"'agensy' \(did you mean 'agency'\?\)"):
+        load_corrections(folder)
+    path.write_text("source;region;text;agency\ncorrections;kab-sleman;jalan rusak;pupr\n")
+    with pytest.raises(CorrectionsError, match="separated by commas"):
+        load_corrections(folder)
+    path.write_text(",".join(EXPORT_COLUMNS) + "\n")
+    with pytest.raises(CorrectionsError, match="no reviewed rows"):
+        load_corrections(folder)
+
+
+def test_export_columns_are_the_columns_training_reads():
+    from salur.training.dataset import CORRECTION_COLUMNS
+
+    assert list(CORRECTION_COLUMNS) == EXPORT_COLUMNS
+
+
+def test_held_out_rows_a_version_trained_on_are_left_out(fitted_small, small_frame, tmp_path):
+    from salur.training.dataset import DataError, load_corrections_file, row_digests
+    from salur.training.promotion import compare_models
+    from salur.training.train import TrainConfig, evaluate_saved
+
+    held_out = tmp_path / "held_out.csv"
+    small_frame[["region", "title", "text", "agency", "category"]].head(60).to_csv(
+        held_out, index=False
+    )
+    taught = set(row_digests(load_corrections_file(held_out).head(20)))
+    models = tmp_path / "models"
+    models.mkdir()
+    old = save_model(fitted_small, {"version": "old", "thresholds": {}}, "", models / "old")
+    new = save_model(
+        fitted_small,
+        {"version": "new", "thresholds": {}, "corrections": {"row_digests": sorted(taught)}},
+        "",
+        models / "new",
+    )
+    config = TrainConfig(data_dir=tmp_path / "unused", models_dir=models)
+    result = evaluate_saved(new, config, held_out)
+    assert result["held_out_rows_seen_in_training"] == 20
+    assert result["test_split"]["agency"]["support"] == 40
+    # The old version never saw them, but a fair comparison measures both on the same rows.
+    comparison = compare_models(old, new, config, held_out)
+    assert any("20 row(s)" in warning for warning in comparison["warnings"])
+    assert (
+        evaluate_saved(old, config, held_out, exclude=taught)["test_split"]["agency"]["support"]
+        == 40
+    )
+    everything = set(row_digests(load_corrections_file(held_out)))
+    with pytest.raises(DataError, match="every row was in the training data"):
+        evaluate_saved(old, config, held_out, exclude=everything)
+
+
+def test_export_refuses_a_sqlite_database_that_does_not_exist(tmp_path):
+    missing = tmp_path / "nowhere.db"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "salur.cli",
+            "export-corrections",
+            "--output",
+            str(tmp_path / "c.csv"),
+            "--database-url",
+            f"sqlite:///{missing}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "no review database" in result.stderr
+    assert not missing.exists() and "Traceback" not in result.stderr

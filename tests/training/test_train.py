@@ -29,7 +29,7 @@ def test_default_recipe_bounds_thresholds_and_orders_urgency():
 
 def test_confidence_bound_never_lowers_a_threshold(small_frame, small_params, tmp_path):
     config = small_config(small_params, tmp_path, min_threshold_support=10)
-    heads = trainable_heads(small_frame)
+    heads = trainable_heads(small_frame, small_params)
     predicted = out_of_fold_predictions(small_frame, config, heads, progress=lambda _: None)
     bounded = choose_thresholds(small_frame, predicted, config, heads)
     point = choose_thresholds(
@@ -46,7 +46,7 @@ def test_calibration_moves_thresholds_but_routes_the_same_complaints(
     small_frame, small_params, tmp_path
 ):
     config = small_config(small_params, tmp_path, min_threshold_support=10)
-    heads = trainable_heads(small_frame)
+    heads = trainable_heads(small_frame, small_params)
     predicted = out_of_fold_predictions(small_frame, config, heads, progress=lambda _: None)
     raw_thresholds = choose_thresholds(small_frame, predicted, config, heads)
     decisions = choose_decisions(small_frame, predicted, config, heads)
@@ -207,3 +207,16 @@ def test_train_and_evaluate_cli_name_mistakes_without_a_traceback(tmp_path):
         str(tmp_path / "held.csv"),
     )
     assert missing.returncode == 2 and "held-out file" in missing.stderr
+    alone = run_cli("evaluate", "--held-out", str(tmp_path / "held.csv"))
+    assert alone.returncode != 0 and "--held-out needs --model or --compare" in alone.stderr
+
+
+def test_a_head_trains_only_with_two_classes_of_enough_rows(small_frame, small_params):
+    frame = small_frame.copy()
+    assert "report_type" in trainable_heads(frame, small_params)
+    # One class keeps its rows, every other report type is left with too few to fit.
+    frame["report_type"] = ""
+    frame.loc[frame.index[:40], "report_type"] = "pengaduan"
+    frame.loc[frame.index[40:43], "report_type"] = "aspirasi"
+    assert "report_type" not in trainable_heads(frame, small_params)
+    assert "report_type" in trainable_heads(frame, {**small_params, "min_class_count": 3})
