@@ -85,6 +85,11 @@ class Classifier:
         self._feature_names = np.array([name.split("__", 1)[1] for name in names], dtype=object)
         self._readable = np.array([name.startswith("word__") for name in names])
 
+    @property
+    def heads_without_threshold(self) -> tuple[str, ...]:
+        """Heads the metadata gives no threshold: each of them routes nothing automatically."""
+        return tuple(head for head in self.heads if head not in self.thresholds)
+
     @classmethod
     def load(cls, directory: Path, expected_sha256: str | None = None) -> Classifier:
         pipeline, metadata = load_model(directory, expected_sha256=expected_sha256)

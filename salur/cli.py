@@ -103,7 +103,7 @@ def evaluate(
     """Held-out metrics per head (random split and cross-region), JSON + report + plots."""
     from rich.console import Console
 
-    from salur.training.evaluate import write_report
+    from salur.training.evaluate import shown_precision, write_report
     from salur.training.train import TrainConfig, evaluate_recipe, evaluate_saved
 
     cfg = TrainConfig.from_file(config, data_dir=data_dir)
@@ -141,7 +141,7 @@ def evaluate(
                     typer.echo(
                         f"{setting:24s} {head:12s} n={m['support']:5d} acc={m['accuracy']:.3f} "
                         f"macroF1={m['macro_f1']:.3f} auto={m['auto_route']['coverage']:.2f} "
-                        f"auto_precision={m['auto_route']['precision']:.3f}"
+                        f"auto_precision={shown_precision(m['auto_route']['precision'])}"
                     )
     typer.echo(str(report))
 

@@ -366,7 +366,11 @@ def model_info(request: Request) -> ModelInfo:
             "accuracy": float(m["accuracy"]),
             "macro_f1": float(m["macro_f1"]),
             "auto_route_coverage": float(m["auto_route"]["coverage"]),
-            "auto_route_precision": float(m["auto_route"]["precision"]),
+            "auto_route_precision": (
+                None
+                if m["auto_route"]["precision"] is None
+                else float(m["auto_route"]["precision"])
+            ),
             "support": float(m["support"]),
         }
         for head, m in metrics.items()

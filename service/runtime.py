@@ -45,6 +45,15 @@ def load_runtime(settings: Settings) -> Runtime:
         for code in regions
     }
     runtime = Runtime(classifier, taxonomy, regions, thresholds, per_region)
+    unset = [head for head in classifier.heads_without_threshold if head not in settings.thresholds]
+    if unset:
+        # Safe (everything goes to review) but surprising: say why nothing routes.
+        log.warning(
+            "model %s has no threshold for %s in its metadata; those heads are never "
+            "confident and every complaint goes to review (set SALUR_THRESHOLDS or retrain)",
+            classifier.version,
+            ", ".join(unset),
+        )
     for code, region in regions.items():
         note = strict_routing_note(region, per_region[code], classifier.region_thresholds)
         if note:

@@ -202,7 +202,7 @@ class ModelInfo(BaseModel):
             "routes nothing automatically. Null for models from before per-region thresholds."
         )
     )
-    metrics: dict[str, dict[str, float]]
+    metrics: dict[str, dict[str, float | None]]
     data_hash: str | None
     pipeline_sha256: str | None
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from salur.training.evaluate import shown_precision
+
 
 def model_card(meta: dict[str, Any]) -> str:
     metrics = meta["metrics"]
@@ -16,7 +18,7 @@ def model_card(meta: dict[str, Any]) -> str:
             f"| {head} | {m['support']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | "
             f"{m['expected_calibration_error']:.3f} | "
             f"{meta['thresholds'][head]:.2f} | {m['auto_route']['coverage']:.1%} | "
-            f"{m['auto_route']['precision']:.3f} |"
+            f"{shown_precision(m['auto_route']['precision'])} |"
         )
     urgency_form = (
         "ordinal: calibrated classifiers for rendah < sedang < tinggi < darurat cut by cut"

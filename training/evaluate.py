@@ -117,11 +117,17 @@ def head_metrics(
 
 
 def _auto_route(routed: np.ndarray, correct: np.ndarray) -> dict[str, Any]:
+    # With nothing routed there is no precision to report: None, not a perfect 1.0.
     return {
         "coverage": float(routed.mean()) if routed.size else 0.0,
-        "precision": float(correct[routed].mean()) if routed.any() else 1.0,
+        "precision": float(correct[routed].mean()) if routed.any() else None,
         "n": int(routed.sum()),
     }
+
+
+def shown_precision(precision: float | None) -> str:
+    """A measured precision for reports; "—" where nothing was auto-routed."""
+    return "—" if precision is None else f"{precision:.3f}"
 
 
 def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
@@ -150,7 +156,7 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
             lines.append(
                 f"| {head} | {m['support']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | "
                 f"{m['expected_calibration_error']:.3f} | {m['threshold']:.2f} | "
-                f"{m['auto_route']['coverage']:.1%} | {m['auto_route']['precision']:.3f} |"
+                f"{m['auto_route']['coverage']:.1%} | {shown_precision(m['auto_route']['precision'])} |"
             )
         lines.append("")
         for head, m in heads.items():
@@ -165,7 +171,7 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
                 for region, r in m["auto_route_by_region"].items():
                     lines.append(
                         f"| {region} | {r['support']} | {r['accuracy']:.3f} | "
-                        f"{r['threshold']:.2f} | {r['coverage']:.1%} | {r['precision']:.3f} |"
+                        f"{r['threshold']:.2f} | {r['coverage']:.1%} | {shown_precision(r['precision'])} |"
                     )
                 lines.append("")
         for head, m in heads.items():

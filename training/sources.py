@@ -142,5 +142,9 @@ def load_all(raw_dir: Path, sources: list[str] | None = None) -> pd.DataFrame:
     frame = frame[frame["text"].str.strip() != ""]
     key = dedup_key(frame["title"], frame["text"])
     frame = frame.loc[~key.duplicated(keep="first")].reset_index(drop=True)
-    frame["uid"] = frame["source"] + ":" + frame["source_id"]
+    uid = frame["source"] + ":" + frame["source_id"]
+    # A raw id can repeat for different complaints (Surabaya 169005): only the
+    # first keeps the bare id, so a gold label written for it cannot attach to both.
+    repeat = uid.groupby(uid).cumcount()
+    frame["uid"] = uid.where(repeat == 0, uid + "#" + (repeat + 1).astype(str))
     return frame

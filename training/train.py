@@ -31,7 +31,7 @@ from salur.training.dataset import (
     row_digests,
     stable_fraction,
 )
-from salur.training.evaluate import head_metrics
+from salur.training.evaluate import head_metrics, shown_precision
 from salur.training.sources import dedup_key
 
 Progress = Callable[[str], None]
@@ -519,7 +519,7 @@ def summarise(metrics: dict[str, Any]) -> str:
             continue
         lines.append(
             f"{head:12s} n={m['support']:5d} acc={m['accuracy']:.3f} macroF1={m['macro_f1']:.3f} "
-            f"auto={m['auto_route']['coverage']:.2f} auto-precision={m['auto_route']['precision']:.3f}"
+            f"auto={m['auto_route']['coverage']:.2f} auto-precision={shown_precision(m['auto_route']['precision'])}"
         )
     return "\n".join(lines)
 

@@ -429,3 +429,16 @@ def test_region_detail_says_whether_the_model_knows_the_region(regional_model_di
             is None
         )
         assert older.get("/v1/model", headers=headers).json()["region_thresholds"] is None
+
+
+def test_a_model_without_thresholds_starts_and_says_why_nothing_routes(
+    save_small_model, tmp_path, caplog
+):
+    bare = save_small_model("no-thresholds", thresholds={})
+    with caplog.at_level("WARNING", logger="salur.service"):
+        (answer,) = classify_in_regions(bare, tmp_path, {}, [(TEXT, "kota-surabaya")])
+    assert answer["decision"]["outcome"] == "needs_review"
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "model no-thresholds has no threshold for agency, category, urgency, report_type" in (
+        warned
+    )

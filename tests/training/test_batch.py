@@ -155,6 +155,18 @@ def test_rows_without_words_get_no_labels_and_need_review(fitted_small, tmp_path
     assert frame.loc[0, "agency"] != "" and frame.loc[3, "agency"] != ""
     assert list(frame.loc[1:2, "agency"]) == ["", ""]
     assert list(frame.loc[1:2, "agency_confidence"]) == ["", ""]
+    # The model has no urgency or report-type threshold: said, not silent.
+    assert "model t0 has no threshold for urgency, report_type" in result.stderr
+
+
+def test_a_model_without_an_agency_threshold_says_every_row_goes_to_review(fitted_small, tmp_path):
+    model = save_model(fitted_small, {"version": "bare"}, "", tmp_path / "bare")
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["jalan rusak berlubang"]}).to_csv(source, index=False)
+    result = classify(source, tmp_path / "out.csv", model)
+    assert result.returncode == 0, result.stderr
+    assert "needs_review is True for every row" in result.stderr
+    assert pd.read_csv(tmp_path / "out.csv")["needs_review"].tolist() == [True]
 
 
 def test_one_column_exports_keep_their_commas(model_dir, tmp_path):

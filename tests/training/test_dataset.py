@@ -12,6 +12,17 @@ def test_loading_deduplicates_texts():
     raw = pd.read_csv(DATASETS / "raw" / "surabaya_mediacenter_2023.csv")
     assert len(frame) < len(raw) - 400
     assert not dedup_key(frame["title"], frame["text"]).duplicated().any()
+    # Surabaya id 169005 names two complaints; each row still has its own uid.
+    assert frame["uid"].is_unique
+    assert frame["uid"].isin(["surabaya:169005", "surabaya:169005#2"]).sum() == 2
+
+
+def test_every_gold_label_attaches_to_exactly_one_complaint():
+    from salur.training.dataset import load_labelled
+
+    gold = pd.read_csv(DATASETS / "annotations" / "urgency_gold.csv")
+    frame = load_labelled(DATASETS)
+    assert (frame["urgency"] != "").sum() == len(gold)
 
 
 def test_split_is_stable_and_disjoint():

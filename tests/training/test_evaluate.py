@@ -36,6 +36,18 @@ def test_report_shows_reliability_and_notes(tmp_path):
     assert "| 0.5–0.6 | 1 | 0.55 | 0.00 |" in report
 
 
+def test_nothing_routed_reports_no_precision(tmp_path):
+    import pandas as pd
+    from salur.training.evaluate import head_metrics, write_report
+
+    frame = pd.DataFrame({"agency": ["pupr", "sosial"]})
+    predicted = pd.DataFrame({"agency_pred": ["pupr", "pupr"], "agency_confidence": [0.6, 0.7]})
+    metrics = head_metrics(frame, predicted, "agency", threshold=1.0)
+    assert metrics["auto_route"] == {"coverage": 0.0, "precision": None, "n": 0}
+    report = write_report({"setting": {"agency": metrics}}, tmp_path, "test").read_text()
+    assert "| 0.0% | — |" in report and "1.000" not in report
+
+
 def test_a_saved_model_on_held_out_corrections_is_measured_per_region(
     save_small_model, small_frame, tmp_path
 ):
@@ -75,6 +87,8 @@ def test_a_saved_model_on_held_out_corrections_is_measured_per_region(
     assert by_region["kota-surabaya"]["threshold"] == 0.3
     # Bandung has no threshold of its own in this model: nothing auto-routes there.
     assert by_region["kab-bandung"]["threshold"] == 1.0 and by_region["kab-bandung"]["n"] == 0
+    # Nothing routed has no precision: not a perfect 1.000.
+    assert by_region["kab-bandung"]["precision"] is None
     assert metrics["agency"]["auto_route"]["n"] == by_region["kota-surabaya"]["n"]
     assert (
         "routed with each region's own threshold" in (tmp_path / "report" / "report.md").read_text()
