@@ -16,6 +16,7 @@ HEADS = ("agency", "category", "urgency", "report_type")
 DEFAULT_PARAMS: dict[str, Any] = {
     "use_lexicon": True,
     "stem": True,
+    "stem_overrides": True,
     "word_ngram_max": 2,
     "word_min_df": 2,
     "word_max_features": 30_000,
@@ -61,7 +62,12 @@ def build_pipeline(
     return Pipeline(
         [
             ("normalize", IndonesianNormalizer(use_lexicon=bool(p["use_lexicon"]))),
-            ("stem", SastrawiStemmer(memo=True) if p["stem"] else "passthrough"),
+            (
+                "stem",
+                SastrawiStemmer(memo=True, use_overrides=bool(p["stem_overrides"]))
+                if p["stem"]
+                else "passthrough",
+            ),
             ("features", FeatureUnion([("word", word), ("char", char)])),
             (
                 "classify",

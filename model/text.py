@@ -66,6 +66,16 @@ def load_replacements(
     return table
 
 
+def load_stem_overrides(path: str | None = None) -> dict[str, str]:
+    """Word → stem for words Sastrawi stems into a root of another meaning."""
+    overrides_file = Path(path) if path else _lexicon_path("stem_overrides.csv")
+    with overrides_file.open(encoding="utf-8", newline="") as handle:
+        return {
+            row["word"].strip().lower(): row["stem"].strip().lower()
+            for row in csv.DictReader(handle)
+        }
+
+
 def basic_clean(text: str) -> str:
     """Lowercase, fold Unicode, and replace URLs, PII and numbers by tokens."""
     text = _ESCAPED_BREAK.sub(" ", text)
@@ -148,18 +158,35 @@ class SastrawiStemmer(TransformerMixin, BaseEstimator):
     training vocabulary, stemmed once at fit and saved with the model) and then
     in a bounded per-process cache. ``memo=False`` stems every token afresh and
     exists only to measure what the memo buys.
+
+    A few words Sastrawi cuts down to an unrelated root (meninggal → tinggal,
+    kekerasan → keras, berikan → ikan) take their stem from the override table
+    instead; like the lexicons, it is read at ``fit`` and saved with the model.
     """
 
-    def __init__(self, memo: bool = True, min_token_length: int = 3) -> None:
+    def __init__(
+        self,
+        memo: bool = True,
+        min_token_length: int = 3,
+        use_overrides: bool = True,
+        overrides_path: str | None = None,
+    ) -> None:
         self.memo = memo
         self.min_token_length = min_token_length
+        self.use_overrides = use_overrides
+        self.overrides_path = overrides_path
 
     def fit(self, X: Iterable[str], y: Any = None) -> SastrawiStemmer:
+        self.overrides_ = load_stem_overrides(self.overrides_path) if self.use_overrides else {}
         vocabulary = {token for text in X for token in str(text).split()}
         self.stems_ = {token: self._stem_uncached(token) for token in sorted(vocabulary)}
         return self
 
     def _stem_uncached(self, token: str) -> str:
+        # Models saved before the override table existed have no overrides_.
+        override = getattr(self, "overrides_", {}).get(token)
+        if override is not None:
+            return str(override)
         if len(token) < self.min_token_length:
             return token
         return str(_sastrawi_stemmer().stem(token)) or token
@@ -168,6 +195,9 @@ class SastrawiStemmer(TransformerMixin, BaseEstimator):
         known = self.stems_.get(token)
         if known is not None:
             return known
+        override = getattr(self, "overrides_", {}).get(token)
+        if override is not None:
+            return str(override)
         if len(token) < self.min_token_length:
             return token
         return stem_token(token) or token

@@ -7,6 +7,7 @@ from salur.model.text import (
     basic_clean,
     compose_document,
     readable_word_count,
+    stem_token,
 )
 from sklearn.base import clone
 
@@ -64,8 +65,37 @@ def test_stemmer_memo_and_uncached_agree():
 
 
 def test_stemmer_learns_training_vocabulary():
-    stemmer = SastrawiStemmer().fit(["perbaikan saluran"])
-    assert stemmer.stems_ == {"perbaikan": "baik", "saluran": "salur"}
+    stemmer = SastrawiStemmer().fit(["pembangunan saluran"])
+    assert stemmer.stems_ == {"pembangunan": "bangun", "saluran": "salur"}
+
+
+@pytest.mark.parametrize(
+    ("word", "stem", "sastrawi"),
+    [
+        ("meninggal", "meninggal", "tinggal"),
+        ("kekerasan", "kekerasan", "keras"),
+        ("berikan", "beri", "ikan"),
+        ("diperbaiki", "perbaiki", "baik"),
+        ("kebakaran", "kebakaran", "bakar"),
+    ],
+)
+def test_words_sastrawi_cuts_to_another_meaning_keep_theirs(word, stem, sastrawi):
+    assert stem_token(word) == sastrawi
+    fitted = SastrawiStemmer().fit([word])
+    unseen = SastrawiStemmer().fit([])
+    uncached = SastrawiStemmer(memo=False).fit([])
+    assert fitted.transform([word]) == unseen.transform([word]) == uncached.transform([word])
+    assert fitted.transform([word]) == [stem]
+    plain = SastrawiStemmer(use_overrides=False).fit([word])
+    assert plain.transform([word]) == [sastrawi]
+
+
+def test_stem_overrides_are_saved_with_the_model(tmp_path):
+    table = tmp_path / "overrides.csv"
+    table.write_text("word,stem,why\nberikan,beri,test\n", encoding="utf-8")
+    stemmer = SastrawiStemmer(overrides_path=str(table)).fit(["berikan"])
+    table.unlink()
+    assert stemmer.transform(["berikan meninggal"]) == ["beri tinggal"]
 
 
 @pytest.mark.parametrize(
