@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from salur.model.artifact import load_model
 from salur.model.calibration import IDENTITY, calibrate_rows, calibrations_from_metadata
-from salur.model.decision import Decision, decide
+from salur.model.decision import EMERGENCY, Decision, EmergencyAlert, decide
 from salur.model.pii import personal_words
 from salur.model.text import compose_document
 
@@ -27,6 +27,8 @@ class HeadPrediction:
     probability: float
     top: tuple[Alternative, ...]
     terms: tuple[str, ...] = field(default=())
+    # Every class's probability, as calibrated (``top`` holds the first few).
+    probabilities: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Prediction:
     heads: dict[str, HeadPrediction]
     decision: Decision
     model_version: str
+    # None for a model without an emergency alert level (or without urgency).
+    emergency: EmergencyAlert | None = None
 
     def label(self, head: str) -> str:
         return self.heads[head].code
@@ -73,6 +77,11 @@ class Classifier:
         )
         self.version = str(self.metadata.get("version", "unversioned"))
         self.calibrations = calibrations_from_metadata(self.metadata)
+        # Set by training from out-of-fold recall of the gold emergencies; None
+        # for model folders from before, which raise no alerts.
+        alert = self.metadata.get("emergency_alert") or {}
+        level = alert.get("probability")
+        self.emergency_level: float | None = None if level is None else float(level)
         classify = pipeline.named_steps["classify"]
         self.heads: tuple[str, ...] = tuple(classify.heads)
         self._classify = classify
@@ -84,6 +93,13 @@ class Classifier:
         # carry weight but read as noise ("ah j").
         self._feature_names = np.array([name.split("__", 1)[1] for name in names], dtype=object)
         self._readable = np.array([name.startswith("word__") for name in names])
+
+    def emergency_alert(self, heads: Mapping[str, HeadPrediction]) -> EmergencyAlert | None:
+        """The darurat probability against the level training chose, if it chose one."""
+        urgency = heads.get("urgency")
+        if self.emergency_level is None or urgency is None:
+            return None
+        return EmergencyAlert(urgency.probabilities.get(EMERGENCY, 0.0), self.emergency_level)
 
     @property
     def heads_without_threshold(self) -> tuple[str, ...]:
@@ -104,6 +120,7 @@ class Classifier:
         personal = [self._personal_tokens(d) for d in documents] if explain else []
         for head in self.heads:
             classes = self._classify.classes_[head]
+            codes = [str(code) for code in classes]
             chosen, proba = chosen_by_head[head]
             proba = calibrate_rows(proba, chosen, self.calibrations.get(head, IDENTITY))
             order = np.argsort(-proba, axis=1)
@@ -119,6 +136,7 @@ class Classifier:
                     probability=float(proba[row, best]),
                     top=tuple(Alternative(str(classes[i]), float(proba[row, i])) for i in ranking),
                     terms=terms,
+                    probabilities=dict(zip(codes, proba[row].tolist(), strict=True)),
                 )
         return results
 
@@ -161,10 +179,14 @@ class Classifier:
             labels = {head: value.code for head, value in heads.items()}
             # Without a region every agency code counts as routable; the service
             # re-decides per region in salur.model.routing.route_prediction.
+            emergency = self.emergency_alert(heads)
             decision = decide(
-                {head: value.probability for head, value in heads.items()}, labels, self.thresholds
+                {head: value.probability for head, value in heads.items()},
+                labels,
+                self.thresholds,
+                emergency=emergency,
             )
-            predictions.append(Prediction(heads, decision, self.version))
+            predictions.append(Prediction(heads, decision, self.version, emergency))
         return predictions
 
     def predict_one(self, text: str, title: str | None = None) -> Prediction:

@@ -11,6 +11,8 @@ import numpy as np
 
 AUTO_ROUTE = "auto_route"
 NEEDS_REVIEW = "needs_review"
+# The urgency whose misses cost most: an emergency routed as "sedang" waits its turn.
+EMERGENCY = "darurat"
 
 
 def choose_threshold(
@@ -92,6 +94,42 @@ def coverage_precision_curve(
     return curve
 
 
+def choose_alert_level(
+    probabilities: Sequence[float] | np.ndarray,
+    positive: Sequence[bool] | np.ndarray,
+    target_recall: float,
+    min_positives: int = 20,
+) -> float | None:
+    """Highest probability level that still flags ``target_recall`` of the positives.
+
+    The emergency counterpart of :func:`choose_threshold`: there the cost is a
+    wrong route, so precision is bounded; here it is a missed emergency, so
+    recall is. None when there are too few positives to measure recall on.
+    """
+    p = np.asarray(probabilities, dtype=float)
+    hits = np.asarray(positive, dtype=bool)
+    if p.shape != hits.shape:
+        raise ValueError("probabilities and positive must have the same length")
+    if not 0 < target_recall <= 1:
+        raise ValueError("target_recall must be in (0, 1]")
+    ranked = np.sort(p[hits])[::-1]
+    if ranked.size < max(min_positives, 1):
+        return None
+    return float(ranked[math.ceil(target_recall * ranked.size) - 1])
+
+
+@dataclass(frozen=True)
+class EmergencyAlert:
+    """The model's probability of an emergency and the level that asks a human to look."""
+
+    probability: float
+    level: float
+
+    @property
+    def raised(self) -> bool:
+        return self.probability >= self.level
+
+
 def _shown_below(value: float) -> float:
     # Rounded down to two decimals, so a 0.996 in review never reads "1.00" and
     # a confidence below its threshold never reads as equal to it.
@@ -107,6 +145,8 @@ class Decision:
     outcome: str
     reasons: tuple[str, ...] = field(default=())
     confident_heads: tuple[str, ...] = field(default=())
+    # darurat was likely enough to check, whatever urgency was chosen.
+    possible_emergency: bool = False
 
     @property
     def needs_review(self) -> bool:
@@ -119,14 +159,25 @@ def decide(
     thresholds: Mapping[str, float],
     routing_heads: Sequence[str] = ("agency",),
     region_has_agency: bool = True,
+    emergency: EmergencyAlert | None = None,
 ) -> Decision:
     """Route automatically only when every routing head clears its threshold.
 
     Only the agency decides where a complaint goes, so by default only it
     gates auto-routing; the other heads are reported as confident or not so a
-    caller can act on them (an uncertain ``darurat`` is still worth a look).
+    caller can act on them. One exception: a complaint whose ``darurat``
+    probability reaches the model's alert level but that was given a lower
+    urgency goes to review, since routed as it is it would wait in the
+    agency's ordinary queue.
     """
     reasons = []
+    possible_emergency = emergency is not None and emergency.raised
+    if possible_emergency and emergency is not None and labels.get("urgency") != EMERGENCY:
+        reasons.append(
+            f"possible emergency: urgency {labels.get('urgency', '')!r} was chosen, but "
+            f"{EMERGENCY} has probability {_shown_below(emergency.probability):.2f} "
+            f"(alert level {_shown_above(emergency.level):.2f}); check the urgency first"
+        )
     confident = tuple(
         head for head, value in confidences.items() if value >= thresholds.get(head, 1.0)
     )
@@ -151,5 +202,7 @@ def decide(
     if not region_has_agency:
         reasons.append(f"region has no OPD for agency {labels.get('agency', '')!r}")
     if reasons:
-        return Decision(NEEDS_REVIEW, tuple(reasons), confident)
-    return Decision(AUTO_ROUTE, ("all routing heads above their thresholds",), confident)
+        return Decision(NEEDS_REVIEW, tuple(reasons), confident, possible_emergency)
+    return Decision(
+        AUTO_ROUTE, ("all routing heads above their thresholds",), confident, possible_emergency
+    )

@@ -142,6 +142,7 @@ def route_prediction(
         {**labels, "agency": routing.agency},
         decision_thresholds,
         region_has_agency=routing.opd_name is not None,
+        emergency=prediction.emergency,
     )
     report_type = taxonomy.report_types.get(labels.get("report_type", ""))
     return RoutedPrediction(

@@ -56,7 +56,13 @@ def to_record(item: ClassifyRequest, answer: ClassifyResponse) -> ComplaintRecor
         opd_name=answer.agency.opd_name,
         category=answer.category.code,
         urgency=answer.urgency.code,
-        urgency_rank=URGENCY_ORDER.get(answer.urgency.code, 9),
+        # A possible emergency heads the queue with the darurat ones, whatever
+        # urgency the model chose: that choice is what the admin should check.
+        urgency_rank=(
+            URGENCY_ORDER["darurat"]
+            if answer.decision.possible_emergency
+            else URGENCY_ORDER.get(answer.urgency.code, 9)
+        ),
         report_type=answer.report_type.code,
         deadline_working_days=answer.sp4n_deadline_working_days,
         decision=answer.decision.outcome,

@@ -151,7 +151,9 @@ def to_response(
         ),
         explanation={head: list(value.terms) for head, value in heads.items()},
         decision=DecisionResult(
-            outcome=routed.decision.outcome, reasons=list(routed.decision.reasons)
+            outcome=routed.decision.outcome,
+            reasons=list(routed.decision.reasons),
+            possible_emergency=routed.decision.possible_emergency,
         ),
         sp4n_deadline_working_days=routed.deadline_working_days,
     )

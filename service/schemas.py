@@ -94,6 +94,12 @@ class ReportTypeResult(HeadResult):
 class DecisionResult(BaseModel):
     outcome: str = Field(description="auto_route or needs_review")
     reasons: list[str]
+    possible_emergency: bool = Field(
+        description=(
+            "darurat was likely enough to check, whatever urgency was chosen; one not "
+            "called darurat goes to review and heads the queue"
+        )
+    )
 
 
 class ClassifyResponse(BaseModel):

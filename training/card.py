@@ -26,6 +26,24 @@ def model_card(meta: dict[str, Any]) -> str:
         else "one-vs-rest"
     )
     urgency_sentence = f" The urgency head is {urgency_form}." if "urgency" in meta["heads"] else ""
+    alert = meta.get("emergency_alert")
+    held = metrics.get("emergency_alert") or {}
+    emergency_sentence = (
+        f" A complaint whose `darurat` probability reaches {alert['probability']:.2f} (the level "
+        f"that still flagged {alert['out_of_fold_recall']:.0%} of the "
+        f"{alert['gold_emergencies']} out-of-fold gold emergencies) but was given a lower "
+        "urgency goes to review as a possible emergency"
+        + (
+            f"; on the held-out rows the alert or the darurat label caught "
+            f"{held['called_or_alerted']} of {held['gold_emergencies']} gold emergencies "
+            f"({held['called_darurat']} by the label alone) and held "
+            f"{held['held_for_review_share']:.1%} of complaints for review."
+            if held.get("gold_emergencies")
+            else "."
+        )
+        if alert
+        else ""
+    )
     dropped = {h: c for h, c in meta["dropped_classes"].items() if c}
     region_rows = []
     for region, thresholds in sorted((meta.get("region_thresholds") or {}).items()):
@@ -77,7 +95,7 @@ time (expected calibration error below). A complaint is
 auto-routed only when the agency probability reaches the threshold chosen on
 out-of-fold predictions of the training rows for a target precision of
 {meta["target_precision"].get("agency", 0.95):.2f}; otherwise it goes to admin review.
-Threshold rule: {meta["split"].get("threshold_rule", "not recorded")}.{urgency_sentence}
+Threshold rule: {meta["split"].get("threshold_rule", "not recorded")}.{urgency_sentence}{emergency_sentence}
 
 ## Data
 Kota Surabaya Media Center 2023, Kab. Bandung SP4N-LAPOR! 2021–2023, LaporGub

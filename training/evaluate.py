@@ -55,12 +55,15 @@ def head_metrics(
     head: str,
     threshold: float,
     row_thresholds: np.ndarray | None = None,
+    held_for_review: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Metrics for one head on the rows of ``frame`` that carry a label for it.
 
     ``row_thresholds`` (one per row of ``frame``) replace the single
     ``threshold`` for the auto-routing figures when thresholds differ by
-    region; the figures are then also given per region.
+    region; the figures are then also given per region. Rows marked in
+    ``held_for_review`` go to review whatever their confidence (possible
+    emergencies).
     """
     labelled = (frame[head] != "").to_numpy()
     truth = frame.loc[labelled, head].to_numpy(dtype=object)
@@ -78,6 +81,8 @@ def head_metrics(
     present = sorted(set(truth))
     gate = np.full(truth.size, threshold) if row_thresholds is None else row_thresholds[labelled]
     routed = confidence >= gate
+    if held_for_review is not None:
+        routed &= ~held_for_review[labelled]
     by_region = {}
     if row_thresholds is not None and "region" in frame:
         regions = frame.loc[labelled, "region"].fillna("").astype(str).to_numpy(dtype=object)
@@ -174,6 +179,17 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
                         f"{r['threshold']:.2f} | {r['coverage']:.1%} | {shown_precision(r['precision'])} |"
                     )
                 lines.append("")
+        alert = heads.get("emergency_alert")
+        if isinstance(alert, dict) and alert.get("gold_emergencies"):
+            lines += [
+                f"Emergency alert: of {alert['gold_emergencies']} gold darurat complaints, "
+                f"{alert['called_darurat']} were called darurat and "
+                f"{alert['called_or_alerted']} were called darurat or alerted as possible "
+                f"emergencies; the alert was raised on {alert['alerted_share_of_gold_rows']:.1%} "
+                f"of gold rows and held {alert['held_for_review_share']:.1%} of all rows for "
+                "review (the routing figures above include that).",
+                "",
+            ]
         for head, m in heads.items():
             if not isinstance(m, dict) or not m.get("support"):
                 continue

@@ -15,9 +15,13 @@ import numpy as np
 import pandas as pd
 import yaml
 from salur.model.artifact import save_model
-from salur.model.calibration import ConfidenceCalibration, fit_confidence_calibration
+from salur.model.calibration import (
+    ConfidenceCalibration,
+    calibrate_rows,
+    fit_confidence_calibration,
+)
 from salur.model.classifier import Classifier
-from salur.model.decision import choose_threshold
+from salur.model.decision import EMERGENCY, choose_alert_level, choose_threshold
 from salur.model.pipeline import DEFAULT_PARAMS, HEADS, build_pipeline
 from salur.model.routing import GENERIC_REGION, ROUTING_HEADS, thresholds_for_region
 from salur.training.dataset import (
@@ -56,6 +60,9 @@ class TrainConfig:
     # Thresholds must reach the target precision with this one-sided confidence
     # (Wilson bound on the out-of-fold predictions), not merely touch it.
     threshold_confidence: float | None = 0.95
+    # Share of the out-of-fold gold emergencies the alert level must still
+    # flag (null: no alert); see salur.model.decision.choose_alert_level.
+    emergency_recall: float | None = 0.7
     pipeline: dict[str, Any] = field(default_factory=dict)
     sources: list[str] | None = None
     refit_on_all: bool = True
@@ -138,6 +145,8 @@ def _check_values(path: Path, values: dict[str, Any]) -> None:
     number("threshold_folds", 2, 20, integer=True)
     number("min_threshold_support", 1, 1_000_000, integer=True)
     number("threshold_confidence", 0.5, 0.999)
+    if values.get("emergency_recall") is not None:
+        number("emergency_recall", 0.01, 1.0)
     targets = values.get("target_precision", {})
     if not isinstance(targets, dict) or any(
         head not in HEADS
@@ -222,6 +231,8 @@ class Decisions:
     # pooled threshold is set by the region with most rows (Surabaya) and
     # auto-routed Kab. Bandung at 0.83 precision.
     region_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    # {"probability": level, ...} or None when no level was chosen.
+    emergency_alert: dict[str, Any] | None = None
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -230,6 +241,7 @@ class Decisions:
             "confidence_calibration": {
                 head: calibration.to_dict() for head, calibration in self.calibrations.items()
             },
+            "emergency_alert": self.emergency_alert,
         }
 
 
@@ -254,7 +266,52 @@ def choose_decisions(
         choose_thresholds(frame, calibrated, config, heads),
         calibrations,
         choose_region_thresholds(frame, calibrated, config, heads),
+        choose_emergency_alert(frame, predicted, calibrations, config),
     )
+
+
+def emergency_probabilities(
+    predicted: pd.DataFrame, calibration: ConfidenceCalibration | None = None
+) -> np.ndarray:
+    """P(darurat) per row of ``predicted``, as a model with ``calibration`` serves it."""
+    columns = [c for c in predicted.columns if c.startswith(URGENCY_PROBABILITY)]
+    codes = [c.removeprefix(URGENCY_PROBABILITY) for c in columns]
+    if EMERGENCY not in codes:
+        return np.zeros(len(predicted))
+    proba = np.nan_to_num(predicted[columns].to_numpy(dtype=float))
+    if calibration is not None:
+        chosen = predicted["urgency_pred"].map({code: i for i, code in enumerate(codes)})
+        proba = calibrate_rows(proba, chosen.fillna(0).to_numpy(dtype=int), calibration)
+    return np.asarray(proba[:, codes.index(EMERGENCY)])
+
+
+def choose_emergency_alert(
+    frame: pd.DataFrame,
+    predicted: pd.DataFrame,
+    calibrations: dict[str, ConfidenceCalibration],
+    config: TrainConfig,
+) -> dict[str, Any] | None:
+    """The darurat probability above which a complaint is a possible emergency.
+
+    Chosen on the gold rows' out-of-fold predictions so that the alert still
+    flags ``config.emergency_recall`` of the real emergencies.
+    """
+    if not config.emergency_recall or "urgency_pred" not in predicted:
+        return None
+    gold = (frame["urgency"] != "").to_numpy() & predicted["urgency_pred"].notna().to_numpy()
+    probability = emergency_probabilities(predicted, calibrations.get("urgency"))[gold]
+    emergency = (frame["urgency"] == EMERGENCY).to_numpy()[gold]
+    level = choose_alert_level(probability, emergency, config.emergency_recall)
+    if level is None:
+        return None
+    flagged = probability >= level
+    return {
+        "probability": level,
+        "target_recall": config.emergency_recall,
+        "out_of_fold_recall": float(flagged[emergency].mean()),
+        "out_of_fold_flagged_share": float(flagged.mean()),
+        "gold_emergencies": int(emergency.sum()),
+    }
 
 
 def choose_region_thresholds(
@@ -322,15 +379,40 @@ def fit_and_measure(
 def measure(classifier: Classifier, test: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Per head, the held-out metrics of ``classifier`` on ``test``, routed as the service routes."""
     predicted = predictions_frame(classifier, test)
-    return {
+    # As decide() does: an alert on a complaint not called darurat holds it for review.
+    held = (
+        predicted["possible_emergency"] & (predicted.get("urgency_pred") != EMERGENCY)
+    ).to_numpy()
+    metrics: dict[str, dict[str, Any]] = {
         head: head_metrics(
             test,
             predicted,
             head,
             classifier.thresholds.get(head, 1.0),
             routing_thresholds(test, classifier.thresholds, classifier.region_thresholds, head),
+            held if head in ROUTING_HEADS else None,
         )
         for head in classifier.heads
+    }
+    if classifier.emergency_level is not None:
+        metrics["emergency_alert"] = emergency_figures(test, predicted, held)
+    return metrics
+
+
+def emergency_figures(
+    test: pd.DataFrame, predicted: pd.DataFrame, held: np.ndarray
+) -> dict[str, Any]:
+    """How the emergency alert did on held-out rows: gold emergencies caught, and its cost."""
+    gold = (test["urgency"] != "").to_numpy()
+    emergency = (test["urgency"] == EMERGENCY).to_numpy()
+    called = (predicted["urgency_pred"] == EMERGENCY).to_numpy()
+    raised = predicted["possible_emergency"].to_numpy(dtype=bool)
+    return {
+        "gold_emergencies": int(emergency.sum()),
+        "called_darurat": int((emergency & called).sum()),
+        "called_or_alerted": int((emergency & (called | raised)).sum()),
+        "alerted_share_of_gold_rows": float(raised[gold].mean()) if gold.any() else None,
+        "held_for_review_share": float(held.mean()) if held.size else 0.0,
     }
 
 
@@ -381,13 +463,27 @@ def out_of_fold_predictions(
     return pd.concat(parts).reindex(frame.index)
 
 
+URGENCY_PROBABILITY = "urgency_p_"
+
+
 def predictions_frame(classifier: Classifier, frame: pd.DataFrame) -> pd.DataFrame:
-    """Predicted code and confidence per head, aligned with ``frame``."""
+    """Predicted code and confidence per head, aligned with ``frame``.
+
+    Also every urgency class's probability (``urgency_p_<code>``) and whether
+    the classifier's emergency alert is raised, as the service would decide it.
+    """
     results = classifier.predict_documents(list(frame["document"]), explain=False)
     columns: dict[str, list[Any]] = {}
     for head in classifier.heads:
         columns[f"{head}_pred"] = [r[head].code for r in results]
         columns[f"{head}_confidence"] = [r[head].probability for r in results]
+    if "urgency" in classifier.heads:
+        for code in results[0]["urgency"].probabilities if results else ():
+            columns[URGENCY_PROBABILITY + code] = [
+                r["urgency"].probabilities[code] for r in results
+            ]
+    alerts = [classifier.emergency_alert(r) for r in results]
+    columns["possible_emergency"] = [alert is not None and alert.raised for alert in alerts]
     return pd.DataFrame(columns, index=frame.index)
 
 

@@ -21,3 +21,21 @@ def test_explanations_never_show_a_masked_name(fitted_small):
     named = classifier.predict(["menumpuk tidak diangkut, lapor Bapak Sampah Menumpuk"])[0]
     for head in named.heads.values():
         assert not {"sampah", "tumpuk", "menumpuk"} & {w for t in head.terms for w in t.split()}
+
+
+def test_every_class_probability_and_the_emergency_alert(fitted_small):
+    quiet = Classifier(fitted_small, {"version": "no-alert"})
+    (prediction,) = quiet.predict(["rumah terbakar, api membesar, tolong segera"])
+    urgency = prediction.heads["urgency"]
+    assert set(urgency.probabilities) == {str(c) for c in fitted_small[-1].classes_["urgency"]}
+    assert urgency.probabilities[urgency.code] == urgency.probability
+    assert sum(urgency.probabilities.values()) <= 1.0 + 1e-9
+    assert prediction.emergency is None and not prediction.decision.possible_emergency
+    alerting = Classifier(
+        fitted_small, {"version": "alert", "emergency_alert": {"probability": 0.0}}
+    )
+    (alerted,) = alerting.predict(["rumah terbakar, api membesar, tolong segera"])
+    assert alerted.emergency is not None and alerted.emergency.raised
+    assert alerted.emergency.probability == urgency.probabilities.get("darurat", 0.0)
+    assert alerted.decision.possible_emergency
+    assert alerted.decision.needs_review or alerted.label("urgency") == "darurat"

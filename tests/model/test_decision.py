@@ -3,6 +3,8 @@ import pytest
 from salur.model.decision import (
     AUTO_ROUTE,
     NEEDS_REVIEW,
+    EmergencyAlert,
+    choose_alert_level,
     choose_threshold,
     coverage_precision_curve,
     decide,
@@ -110,3 +112,42 @@ def test_coverage_curve_is_monotone_in_coverage():
     curve = coverage_precision_curve([0.1, 0.5, 0.9], [False, True, True], [0.0, 0.5, 0.95])
     assert [p["coverage"] for p in curve] == pytest.approx([1.0, 2 / 3, 0.0])
     assert curve[1]["precision"] == 1.0
+
+
+def test_alert_level_keeps_the_target_share_of_emergencies():
+    probabilities = [0.9, 0.5, 0.3, 0.2, 0.1, 0.05, 0.4, 0.01]
+    emergency = [True, True, True, True, False, True, False, False]
+    # Five emergencies: 0.6 of them is three, the third highest is 0.3.
+    level = choose_alert_level(probabilities, emergency, 0.6, min_positives=5)
+    assert level == 0.3
+    flagged = np.asarray(probabilities) >= level
+    assert flagged[np.asarray(emergency)].mean() >= 0.6
+    assert choose_alert_level(probabilities, emergency, 1.0, min_positives=5) == 0.05
+    assert choose_alert_level(probabilities, emergency, 0.6, min_positives=6) is None
+    with pytest.raises(ValueError):
+        choose_alert_level(probabilities, emergency, 0.0)
+
+
+def test_a_possible_emergency_not_called_darurat_goes_to_review():
+    thresholds = {"agency": 0.6}
+    alert = EmergencyAlert(probability=0.21, level=0.2)
+    calm = decide(
+        {"agency": 0.9}, {"agency": "damkar", "urgency": "sedang"}, thresholds, emergency=alert
+    )
+    assert calm.needs_review and calm.possible_emergency
+    assert "possible emergency: urgency 'sedang' was chosen" in calm.reasons[0]
+    assert "probability 0.21 (alert level 0.20)" in calm.reasons[0]
+    # Called darurat, it is routed as such: the agency sees the urgency.
+    called = decide(
+        {"agency": 0.9}, {"agency": "damkar", "urgency": "darurat"}, thresholds, emergency=alert
+    )
+    assert called.outcome == AUTO_ROUTE and called.possible_emergency
+    below = EmergencyAlert(probability=0.19, level=0.2)
+    quiet = decide(
+        {"agency": 0.9}, {"agency": "damkar", "urgency": "sedang"}, thresholds, emergency=below
+    )
+    assert quiet.outcome == AUTO_ROUTE and not quiet.possible_emergency
+    assert (
+        decide({"agency": 0.9}, {"agency": "pupr", "urgency": "sedang"}, thresholds).outcome
+        == AUTO_ROUTE
+    )

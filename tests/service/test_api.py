@@ -442,3 +442,31 @@ def test_a_model_without_thresholds_starts_and_says_why_nothing_routes(
     assert "model no-thresholds has no threshold for agency, category, urgency, report_type" in (
         warned
     )
+
+
+def test_a_possible_emergency_goes_to_review_and_heads_the_queue(
+    make_client, save_small_model, database_url, auth
+):
+    from salur.service.storage import QueueFilter, Store
+
+    # Level 0: every complaint raises the alert, so every one not called darurat is held.
+    alerting = save_small_model("alerting", emergency_alert={"probability": 0.0})
+    client = make_client(model_dir=alerting, thresholds={"agency": 0.0})
+    texts = ["rumah terbakar api membesar tolong segera", "mohon info jadwal posyandu bulan ini"]
+    answers = [
+        client.post("/v1/classify", json={"text": t, "region": "kota-surabaya"}, headers=auth)
+        for t in texts
+    ]
+    for response in answers:
+        assert response.status_code == 200, response.text
+        decision = response.json()["decision"]
+        assert decision["possible_emergency"] is True
+        if response.json()["urgency"]["code"] != "darurat":
+            assert decision["outcome"] == "needs_review"
+            assert any(r.startswith("possible emergency") for r in decision["reasons"])
+    queued = Store(database_url).queue(QueueFilter())
+    assert queued and all(item.urgency_rank == 0 for item in queued)
+    quiet = make_client(thresholds={"agency": 0.0}).post(
+        "/v1/classify", json={"text": texts[1], "region": "kota-surabaya"}, headers=auth
+    )
+    assert quiet.json()["decision"]["possible_emergency"] is False

@@ -220,3 +220,42 @@ def test_a_head_trains_only_with_two_classes_of_enough_rows(small_frame, small_p
     frame.loc[frame.index[40:43], "report_type"] = "aspirasi"
     assert "report_type" not in trainable_heads(frame, small_params)
     assert "report_type" in trainable_heads(frame, {**small_params, "min_class_count": 3})
+
+
+def test_emergency_level_is_chosen_in_the_units_the_service_serves(small_frame, fitted_small):
+    import numpy as np
+    from salur.model.calibration import ConfidenceCalibration
+    from salur.model.classifier import Classifier
+    from salur.training.train import (
+        choose_emergency_alert,
+        emergency_probabilities,
+        predictions_frame,
+    )
+
+    calibration = ConfidenceCalibration(slope=1.7, intercept=0.4)
+    raw = predictions_frame(Classifier(fitted_small, {"version": "fold"}), small_frame)
+    served = Classifier(
+        fitted_small,
+        {
+            "version": "served",
+            "confidence_calibration": {"urgency": calibration.to_dict()},
+            "emergency_alert": {"probability": 0.0},
+        },
+    )
+    served_frame = predictions_frame(served, small_frame)
+    assert np.allclose(
+        emergency_probabilities(raw, calibration), emergency_probabilities(served_frame)
+    )
+    assert served_frame["possible_emergency"].all()
+    # Training's level flags at least the target share of the gold emergencies.
+    frame = small_frame.copy()
+    gold = frame.index[:60]
+    frame["urgency"] = ""
+    frame.loc[gold, "urgency"] = "sedang"
+    likely = emergency_probabilities(raw, calibration)[:60].argsort()[-25:]
+    frame.loc[gold[likely], "urgency"] = "darurat"
+    config = TrainConfig(data_dir=Path("."), models_dir=Path("."), emergency_recall=0.8)
+    alert = choose_emergency_alert(frame, raw, {"urgency": calibration}, config)
+    assert alert is not None and alert["gold_emergencies"] == 25
+    assert alert["out_of_fold_recall"] >= 0.8
+    assert choose_emergency_alert(frame, raw, {}, replace(config, emergency_recall=None)) is None
