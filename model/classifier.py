@@ -12,7 +12,7 @@ from salur.model.artifact import load_model
 from salur.model.calibration import IDENTITY, calibrate_rows, calibrations_from_metadata
 from salur.model.decision import EMERGENCY, Decision, EmergencyAlert, decide
 from salur.model.pii import personal_words
-from salur.model.text import compose_document
+from salur.model.text import PLACEHOLDER_TOKENS, compose_document
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,11 @@ class Classifier:
         terms: list[str] = []
         for i in np.argsort(-contributions):
             name = str(self._feature_names[indices[i]])
-            if personal and not personal.isdisjoint(name.split()):
+            words = name.split()
+            # "xtelepon" stands for a masked number: no admin reads it as a reason.
+            if not PLACEHOLDER_TOKENS.isdisjoint(words):
+                continue
+            if personal and not personal.isdisjoint(words):
                 continue
             terms.append(name)
             if len(terms) == n_terms:

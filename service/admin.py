@@ -7,7 +7,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
@@ -45,6 +46,20 @@ from salur.service.workdays import working_days_left
 ItemId = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Indonesia's three zones by their usual names; elsewhere the zone's own abbreviation.
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA"}
+ZONE_NAMES["Asia/Jayapura"] = "WIT"
+
+
+def local_time(moment: datetime, timezone: str, seconds: bool = False) -> str:
+    """A stored UTC time as the desk reads it: "2026-11-24 21:05 WIB"."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    shown = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{shown} {ZONE_NAMES.get(timezone) or local.tzname() or timezone}"
+
+
+templates.env.filters["local_time"] = local_time
 pages = APIRouter(prefix="/admin", include_in_schema=False)
 review_api = APIRouter(
     prefix="/v1/review", dependencies=[Depends(require_api_key)], tags=["review"], responses=ERRORS
@@ -58,13 +73,38 @@ def store_of(request: Request) -> Store:
     return store
 
 
-def days_left(record: ComplaintRecord, today: datetime | None = None) -> int | None:
+def days_left(
+    record: ComplaintRecord, timezone: str = "Asia/Jakarta", today: datetime | None = None
+) -> int | None:
+    """Working days to the SP4N deadline, counted on the desk's calendar.
+
+    A complaint received at 23:30 WIB on Monday arrived on Monday there, though
+    it is still Monday 16:30 in UTC; after 17:00 UTC the two calendars differ.
+    """
     if record.deadline_working_days is None:
         return None
-    received = record.created_at.astimezone(UTC).date()
+    zone = ZoneInfo(timezone)
+    received = record.created_at.astimezone(zone).date()
     return working_days_left(
-        received, record.deadline_working_days, (today or datetime.now(UTC)).date()
+        received, record.deadline_working_days, (today or datetime.now(UTC)).astimezone(zone).date()
     )
+
+
+QUEUE_KEYS = ("region", "agency", "category", "urgency", "channel", "status", "page")
+
+
+def queue_query(raw: str | None) -> str:
+    """The queue's filters and page from an untrusted query string, re-encoded.
+
+    Only the queue's own keys survive, so a "back to the queue" link built from
+    it can lead nowhere but the queue.
+    """
+    kept = [
+        (key, value)
+        for key, value in parse_qsl(raw or "", keep_blank_values=True)[:20]
+        if key in QUEUE_KEYS and len(value) <= 64
+    ]
+    return urlencode(kept)
 
 
 def choices(request: Request, region_code: str) -> dict[str, list[str]]:
@@ -172,7 +212,9 @@ def error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:
     item = ITEM_PATH.match(request.url.path)
     back, back_label = (
         (f"/admin/items/{item.group(1)}", "Kembali ke aduan")
-        if item and status_code != 404
+        # Only a failed action returns to its item; a page that failed to load
+        # (a bad or unknown id) would just fail again.
+        if item and status_code != 404 and request.method == "POST"
         else ("/admin", "Kembali ke antrean")
     )
     return render(
@@ -294,6 +336,7 @@ def queue_page(
     items = store.queue(flt, limit=QUEUE_PAGE_SIZE, offset=(page - 1) * QUEUE_PAGE_SIZE)
     # Page links keep the filters; an empty value means "semua".
     keep = {name: value or "" for name, value in selected.items()}
+    timezone = request.app.state.settings.timezone
     filters = [
         ("region", "Wilayah", sorted(runtime.regions)),
         ("agency", "OPD", list(runtime.taxonomy.agencies)),
@@ -312,15 +355,22 @@ def queue_page(
             "pages_total": pages_total,
             "previous_page": urlencode({**keep, "page": page - 1}) if page > 1 else None,
             "next_page": urlencode({**keep, "page": page + 1}) if page < pages_total else None,
+            "last_page": urlencode({**keep, "page": pages_total}) if page > pages_total else None,
+            "here": urlencode({**keep, "page": page}),
             "filters": filters,
             "selected": selected,
-            "days_left": {item.id: days_left(item) for item in items},
+            "days_left": {item.id: days_left(item, timezone) for item in items},
+            "timezone": timezone,
         },
     )
 
 
 @pages.get("/items/{item_id}", response_class=HTMLResponse)
-def item_page(request: Request, item_id: ItemId) -> Response:
+def item_page(
+    request: Request,
+    item_id: ItemId,
+    from_queue: str | None = Query(default=None, alias="from", max_length=1000),
+) -> Response:
     if not signed_in(request):
         next_page = urlencode({"next": f"/admin/items/{item_id}"})
         return RedirectResponse(f"/admin/login?{next_page}", status_code=303)
@@ -338,7 +388,9 @@ def item_page(request: Request, item_id: ItemId) -> Response:
             "choices": choices(request, item.region),
             "opds": region.opds if region else {},
             "audit": store.audit(item_id),
-            "days_left": days_left(item),
+            "days_left": days_left(item, request.app.state.settings.timezone),
+            "timezone": request.app.state.settings.timezone,
+            "from_queue": queue_query(from_queue),
         },
     )
 
@@ -353,6 +405,7 @@ def review_form(
     urgency: str | None = Form(default=None, max_length=16),
     report_type: str | None = Form(default=None, max_length=64),
     csrf_token_field: str = Form(alias="csrf_token", default=""),
+    from_queue: str = Form(alias="from", default="", max_length=1000),
 ) -> Response:
     admin = signed_in(request)
     if not admin:
@@ -367,7 +420,9 @@ def review_form(
         {"agency": agency, "category": category, "urgency": urgency, "report_type": report_type},
         via="admin page",
     )
-    return RedirectResponse(f"/admin/items/{item_id}", status_code=303)
+    back = queue_query(from_queue)
+    suffix = "?" + urlencode({"from": back}) if back else ""
+    return RedirectResponse(f"/admin/items/{item_id}{suffix}", status_code=303)
 
 
 @pages.get("/dashboard", response_class=HTMLResponse)
@@ -463,7 +518,7 @@ def apply_review(
 # -- the review JSON API -----------------------------------------------------------------
 
 
-def to_item(record: ComplaintRecord) -> ReviewItem:
+def to_item(record: ComplaintRecord, timezone: str) -> ReviewItem:
     return ReviewItem(
         id=record.id,
         request_id=record.request_id,
@@ -479,7 +534,7 @@ def to_item(record: ComplaintRecord) -> ReviewItem:
         status=record.status,
         decision_reasons=record.decision_reasons,
         deadline_working_days=record.deadline_working_days,
-        working_days_left=days_left(record),
+        working_days_left=days_left(record, timezone),
         created_at=record.created_at,
         reviewed_at=record.reviewed_at,
         reviewed_by=record.reviewed_by,
@@ -499,7 +554,11 @@ def review_queue(
         items = store_of(request).queue(flt, limit, offset)
     except StorageUnavailable as error:
         raise HTTPException(503, str(error)) from error
-    return ReviewQueue(items=[to_item(r) for r in items], limit=limit, offset=offset)
+    return ReviewQueue(
+        items=[to_item(r, request.app.state.settings.timezone) for r in items],
+        limit=limit,
+        offset=offset,
+    )
 
 
 @review_api.get(
@@ -510,7 +569,7 @@ def review_item(request: Request, item_id: ItemId) -> ReviewItem:
     record = store.get(item_id)
     if record is None:
         raise HTTPException(404, f"no complaint {item_id}")
-    item = to_item(record)
+    item = to_item(record, request.app.state.settings.timezone)
     item.audit = [
         AuditEntryOut(
             action=e.action,

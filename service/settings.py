@@ -60,11 +60,29 @@ class Settings(BaseSettings):
         description="Signs admin session cookies; if unset a key is created in var/session.key.",
     )
     secure_cookies: bool = Field(default=False, description="Set when served over HTTPS.")
+    timezone: str = Field(
+        default="Asia/Jakarta",
+        description=(
+            "IANA time zone of the desk: the admin page shows times in it and counts SP4N "
+            "working days by its dates (Asia/Makassar for WITA, Asia/Jayapura for WIT)."
+        ),
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
     log_level: str = "info"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}; e.g. Asia/Jakarta") from error
+        return value
 
     @field_validator("thresholds")
     @classmethod

@@ -76,6 +76,9 @@ def test_admin_filters_corrects_and_exports(server, tmp_path):
             ],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 720})
+        # The page's own CSP must not block anything it ships (an inline style did).
+        refused = []
+        page.on("console", lambda message: refused.append(message.text))
         page.goto(f"{base}/admin")
         assert page.url.endswith("/admin/login")
         page.fill("input[name=username]", "siti")
@@ -98,17 +101,44 @@ def test_admin_filters_corrects_and_exports(server, tmp_path):
         lamp = page.locator("tr[data-id]", has_text="Lampu PJU")
         lamp.locator("a").click()
         page.wait_for_url("**/admin/items/**")
-        item_id = page.url.rsplit("/", 1)[1]
+        item_id = page.url.split("/admin/items/", 1)[1].split("?", 1)[0]
         current = page.eval_on_selector("#correct-agency", "el => el.value")
         target = "perhubungan" if current != "perhubungan" else "pupr"
         page.select_option("#correct-agency", target)
         page.click("button[value=corrected]")
-        page.wait_for_url(f"**/admin/items/{item_id}")
+        page.wait_for_url(f"**/admin/items/{item_id}?from=**")
         assert "Sudah ditinjau oleh siti" in page.inner_text("main")
         assert f"agency: {current} → {target}" in page.inner_text("main")
 
-        page.goto(f"{base}/admin?region=kab-bandung")
+        # Back to the queue as it was filtered.
+        page.click("text=« Kembali ke antrean")
+        page.wait_for_url("**region=kab-bandung**")
         assert page.locator("tr[data-id]").count() == 1
+
+        # "Bukan wewenang" asks first; dismissing saves nothing.
+        page.locator("tr[data-id] a").first.click()
+        page.wait_for_url("**/admin/items/**")
+        questions = []
+
+        def answer(dialog, accept):
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        page.once("dialog", lambda dialog: answer(dialog, False))
+        page.click("button[value=bukan_wewenang]")
+        assert questions and "bukan wewenang" in questions[0]
+        assert "Sudah ditinjau" not in page.inner_text("main")
+        page.once("dialog", lambda dialog: answer(dialog, True))
+        page.click("button[value=bukan_wewenang]")
+        page.wait_for_selector("text=Sudah ditinjau oleh siti")
+
+        page.goto(f"{base}/admin/dashboard")
+        assert page.locator("p.big").count() == 4
+        assert (
+            float(page.eval_on_selector("p.big", "el => parseFloat(getComputedStyle(el).fontSize)"))
+            > 20
+        )
+        assert not [text for text in refused if "Content Security Policy" in text], refused
         browser.close()
 
     out = tmp_path / "export.csv"
@@ -120,6 +150,7 @@ def test_admin_filters_corrects_and_exports(server, tmp_path):
         cwd=tmp_path,
     )
     exported = pd.read_csv(out, dtype=str, keep_default_na=False)
+    # The bukan-wewenang item teaches no label, so only the correction is exported.
     assert len(exported) == 1
     assert exported.loc[0, "agency"] == target and exported.loc[0, "region"] == "kab-bandung"
     assert "Lampu PJU" in exported.loc[0, "text"]

@@ -381,6 +381,56 @@ def test_the_queue_pages_through_every_item_and_semua_means_any_status(
     # The status filter's "semua" option sends an empty value: every status.
     every = review_client.get("/admin?status=&page=1")
     assert "(5)" in every.text and decided in rows.findall(every.text)
+    # Past the last page: said, with a link to the last one.
+    beyond = review_client.get("/admin?region=kota-surabaya&page=9")
+    assert "Ke halaman terakhir" in beyond.text
+    assert re.search(r'href="/admin\?[^"]*page=2"', beyond.text)
+
+
+def test_reviewing_from_a_filtered_page_leads_back_to_that_page(review_client, auth, monkeypatch):
+    import salur.service.admin as admin
+
+    monkeypatch.setattr(admin, "QUEUE_PAGE_SIZE", 2)
+    for n in range(3):
+        classify(review_client, auth, f"{TEXT} nomor {n}", region="kota-surabaya")
+    login(review_client)
+    page_two = review_client.get("/admin?region=kota-surabaya&page=2")
+    link = re.search(r'href="(/admin/items/\d+\?from=[^"]+)"', page_two.text).group(1)
+    item = review_client.get(link.replace("&amp;", "&"))
+    back = re.search(r'href="(/admin\?[^"]*)">« Kembali ke antrean', item.text).group(1)
+    assert "region=kota-surabaya" in back and "page=2" in back
+    carried = re.search(r'name="from" value="([^"]*)"', item.text).group(1)
+    item_id = re.search(r"/admin/items/(\d+)", link).group(1)
+    done = review_client.post(
+        f"/admin/items/{item_id}/review",
+        data={
+            "action": "accepted",
+            "csrf_token": csrf_from(review_client, f"/admin/items/{item_id}"),
+            "from": carried.replace("&amp;", "&"),
+        },
+    )
+    assert done.status_code == 200 and "Sudah ditinjau" in done.text
+    assert re.search(r'href="/admin\?[^"]*region=kota-surabaya[^"]*">« Kembali', done.text)
+    # Only the queue's own keys survive: no way to smuggle another target in.
+    odd = review_client.get(f"/admin/items/{item_id}?from=next%3Dhttps%3A%2F%2Fevil.example")
+    assert "evil.example" not in odd.text
+
+
+def test_times_are_the_desks_and_so_are_the_working_days():
+    from datetime import UTC, datetime
+
+    from salur.service.admin import days_left, local_time
+
+    # Thursday 18:30 UTC is already Friday 01:30 in Jakarta.
+    late_thursday = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
+    assert local_time(late_thursday, "Asia/Jakarta") == "2026-11-27 01:30 WIB"
+    assert local_time(late_thursday, "Asia/Jayapura") == "2026-11-27 03:30 WIT"
+    record = ComplaintRecord(created_at=late_thursday, deadline_working_days=5)
+    monday_morning = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    # Received on Friday at the desk: five working days end on Friday 4 December,
+    # not on Thursday as the UTC calendar would have it.
+    assert days_left(record, "Asia/Jakarta", monday_morning) == 4
+    assert days_left(record, "UTC", monday_morning) == 3
 
 
 def test_an_agency_the_region_has_no_opd_for_must_be_chosen_not_accepted(review_client, auth):
@@ -435,6 +485,10 @@ def test_admin_errors_are_pages_with_a_way_back(review_client, auth):
     malformed = review_client.get("/admin/items/abc")
     assert malformed.status_code == 422 and "Permintaan tidak valid" in malformed.text
     assert malformed.headers["content-type"].startswith("text/html")
+    # A page that failed to load links to the queue, not back to itself.
+    zero = review_client.get("/admin/items/0")
+    assert zero.status_code == 422 and 'href="/admin"' in zero.text
+    assert 'href="/admin/items/0"' not in zero.text
     # The JSON API keeps answering JSON.
     api = review_client.get("/v1/review/items/424242", headers=auth)
     assert api.status_code == 404 and api.json()["detail"]
