@@ -353,6 +353,12 @@ def promote(
     held_out: Annotated[
         Path | None, typer.Option(help="Labelled CSV neither version was trained on.")
     ] = None,
+    models_root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of versions the service serves from (default: SALUR_MODELS_ROOT)."
+        ),
+    ] = None,
 ) -> None:
     """Make VERSION the served model, refusing one that is worse on agency macro-F1."""
     from salur.model.artifact import ModelLoadError
@@ -360,8 +366,11 @@ def promote(
     from salur.training.train import TrainConfig
 
     cfg = TrainConfig.from_file(config)
+    root = models_root or _service_settings().models_root
     try:
-        message = promote_model(version, current, cfg, force=force, held_out=held_out)
+        message = promote_model(
+            version, current, cfg, force=force, held_out=held_out, models_root=root
+        )
     except (PromotionRefused, ModelLoadError) as error:
         raise CliError(str(error)) from error
     typer.echo(message)

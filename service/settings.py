@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from salur.model.artifact import served_model_dir
+from salur.model.artifact import MODELS_ROOT, served_model_dir
 from salur.model.pipeline import HEADS
 
 DEFAULT_REGIONS_DIR = Path(__file__).resolve().parent / "regions"
@@ -20,6 +20,13 @@ class Settings(BaseSettings):
         env_prefix="SALUR_", env_file=".env", extra="ignore", protected_namespaces=()
     )
 
+    models_root: Path = Field(
+        default=MODELS_ROOT,
+        description=(
+            "Folder of model versions whose PROMOTED file (written by `salur promote`) "
+            "names the version served when SALUR_MODEL_DIR is not set."
+        ),
+    )
     model_dir: Path = Field(default_factory=served_model_dir)
     model_sha256: str | None = Field(
         default=None, description="Pin the pipeline hash this deployment trusts."
@@ -72,6 +79,13 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _served_from_models_root(self) -> Settings:
+        # An explicit SALUR_MODEL_DIR wins; otherwise what was promoted in models_root.
+        if "model_dir" not in self.model_fields_set:
+            self.model_dir = served_model_dir(self.models_root)
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -85,7 +85,10 @@ def promote_model(
     candidate = candidate.resolve()
     read_metadata(candidate)  # refuses a folder that is not a model version
     if candidate.parent != models_root.resolve():
-        raise PromotionRefused(f"{candidate} is not a version folder inside {models_root}")
+        raise PromotionRefused(
+            f"{candidate} is not a version folder inside {models_root}; give --models-root "
+            "(the SALUR_MODELS_ROOT the service serves from) or move the version there"
+        )
     current = (current or served_model_dir(models_root)).resolve()
     comparison = compare_models(current, candidate, config, held_out)
     agency = comparison["per_head"]["agency"]

@@ -1,6 +1,7 @@
 """From admin corrections to a training dataset, and model promotion rules."""
 
 import csv
+import os
 import subprocess
 import sys
 
@@ -350,3 +351,45 @@ def test_export_refuses_a_sqlite_database_that_does_not_exist(tmp_path):
     )
     assert result.returncode != 0 and "no review database" in result.stderr
     assert not missing.exists() and "Traceback" not in result.stderr
+
+
+def test_promote_and_serve_from_a_models_root_of_the_deployment(
+    fitted_small, small_frame, small_params, tmp_path, monkeypatch
+):
+    from salur.service.settings import Settings
+    from salur.training.train import fit_pipeline, trainable_heads
+
+    root = tmp_path / "srv-models"
+    root.mkdir()
+    save_model(fitted_small, {"version": "v1", "thresholds": {}}, "", root / "v1")
+    shuffled = small_frame.copy()
+    shuffled["agency"] = shuffled["agency"].sample(frac=1.0, random_state=0).to_numpy()
+    worse = fit_pipeline(shuffled, small_params, trainable_heads(shuffled, small_params))
+    save_model(worse, {"version": "v2", "thresholds": {}}, "", root / "v2")
+    data = _small_dataset(small_frame, tmp_path / "data")
+    config = tmp_path / "train.yaml"
+    config.write_text(f"data_dir: {data}\nmodels_dir: {root}\n", encoding="utf-8")
+
+    def promote(*args, **env):
+        return subprocess.run(
+            [sys.executable, "-m", "salur.cli", "promote", *args, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, **env},
+        )
+
+    # Outside the package's models/ and no root named: refused, saying what to give.
+    refused = promote(str(root / "v1"))
+    assert refused.returncode != 0 and "--models-root" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    first = promote(str(root / "v1"), "--current", str(root / "v1"), "--models-root", str(root))
+    assert first.returncode == 0, first.stderr
+    assert (root / "PROMOTED").read_text().strip() == "v1"
+    # The service's own setting names the same root, and the promoted check still holds.
+    held = promote(str(root / "v2"), SALUR_MODELS_ROOT=str(root))
+    assert held.returncode != 0 and "worse on agency macro-F1" in held.stderr
+    monkeypatch.setenv("SALUR_MODELS_ROOT", str(root))
+    assert Settings().model_dir == root / "v1"
+    monkeypatch.setenv("SALUR_MODEL_DIR", str(root / "v2"))
+    assert Settings().model_dir == root / "v2"
