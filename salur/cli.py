@@ -300,9 +300,13 @@ def create_admin(
 
 @app.command("export-corrections")
 def export_corrections_command(
-    output: Annotated[Path, typer.Option(help="CSV to write.")] = Path(
-        "datasets/corrections/corrections.csv"
-    ),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV to write (default: corrections/corrections.csv in the data folder of "
+            "the default training config, where `salur train --with-corrections` reads)."
+        ),
+    ] = None,
     database_url: Annotated[
         str | None, typer.Option(help="Defaults to DATABASE_URL / the embedded SQLite.")
     ] = None,
@@ -331,6 +335,7 @@ def export_corrections_command(
             f"no review database at {database_file}; give --database-url or DATABASE_URL "
             "of the service whose reviews to export"
         )
+    output = output or default_corrections_path()
     store = Store(url)
     try:
         store.ensure_schema()
@@ -378,6 +383,14 @@ def promote(
 
 def _unwind_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def default_corrections_path() -> Path:
+    """Where `salur train --with-corrections` with the default config reads, from any cwd."""
+    from salur.training.train import TrainConfig
+
+    data_dir = TrainConfig.from_file(default_config_path()).data_dir
+    return data_dir / "corrections" / "corrections.csv"
 
 
 def sqlite_file(database_url: str) -> Path | None:

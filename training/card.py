@@ -76,7 +76,8 @@ def model_card(meta: dict[str, Any]) -> str:
     corrections = meta.get("corrections")
     corrections_sentence = (
         f"\nPlus {corrections['rows']} admin-reviewed complaints from "
-        f"`datasets/corrections/` ({', '.join(corrections['files'])}), exported by "
+        f"`{corrections.get('folder', 'datasets/corrections')}` "
+        f"({', '.join(corrections['files'])}), exported by "
         "`salur export-corrections`; they are split with the rest, so some are test rows."
         if corrections
         else ""

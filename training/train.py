@@ -544,6 +544,7 @@ def train(config: TrainConfig, progress: Progress = print) -> Path:
         progress(f"adding {len(corrections)} reviewed corrections")
         frame = merge_corrections(frame, corrections)
         corrections_used = {
+            "folder": str(folder),
             "files": sorted(path.name for path in folder.glob("*.csv")),
             "rows": int(len(corrections)),
             "row_digests": sorted(set(row_digests(corrections))),

@@ -393,3 +393,15 @@ def test_promote_and_serve_from_a_models_root_of_the_deployment(
     assert Settings().model_dir == root / "v1"
     monkeypatch.setenv("SALUR_MODEL_DIR", str(root / "v2"))
     assert Settings().model_dir == root / "v2"
+
+
+def test_export_lands_where_training_reads_and_the_card_names_that_folder(tmp_path):
+    from salur.training.card import model_card
+
+    from salur.cli import default_corrections_path
+    from tests.conftest import DATASETS
+
+    assert default_corrections_path() == DATASETS.resolve() / "corrections" / "corrections.csv"
+    meta = read_metadata(DATASETS.parent / "models" / "default")
+    meta["corrections"] = {"folder": "/srv/desk/data/corrections", "files": ["a.csv"], "rows": 3}
+    assert "`/srv/desk/data/corrections` (a.csv)" in model_card(meta)
