@@ -12,6 +12,7 @@ from salur.model.artifact import load_model
 from salur.model.calibration import IDENTITY, calibrate_rows, calibrations_from_metadata
 from salur.model.decision import EMERGENCY, Decision, EmergencyAlert, decide
 from salur.model.pii import personal_words
+from salur.model.taxonomy import load_taxonomy
 from salur.model.text import PLACEHOLDER_TOKENS, compose_document
 
 
@@ -189,6 +190,7 @@ class Classifier:
                 labels,
                 self.thresholds,
                 emergency=emergency,
+                outside_duties=load_taxonomy().outside_duties,
             )
             predictions.append(Prediction(heads, decision, self.version, emergency))
         return predictions

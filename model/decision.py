@@ -160,6 +160,7 @@ def decide(
     routing_heads: Sequence[str] = ("agency",),
     region_has_agency: bool = True,
     emergency: EmergencyAlert | None = None,
+    outside_duties: Mapping[str, str] | None = None,
 ) -> Decision:
     """Route automatically only when every routing head clears its threshold.
 
@@ -168,7 +169,9 @@ def decide(
     caller can act on them. One exception: a complaint whose ``darurat``
     probability reaches the model's alert level but that was given a lower
     urgency goes to review, since routed as it is it would wait in the
-    agency's ordinary queue.
+    agency's ordinary queue. And a complaint whose category is in
+    ``outside_duties`` (no regional OPD holds it, e.g. PLN outages) goes to
+    review whatever the agency's confidence.
     """
     reasons = []
     possible_emergency = emergency is not None and emergency.raised
@@ -199,6 +202,9 @@ def decide(
                 f"{head} confidence {_shown_below(value):.2f} "
                 f"below threshold {_shown_above(threshold):.2f}"
             )
+    category = labels.get("category", "")
+    if outside_duties and category in outside_duties:
+        reasons.append(f"category {category}: {outside_duties[category]}")
     if not region_has_agency:
         reasons.append(f"region has no OPD for agency {labels.get('agency', '')!r}")
     if reasons:

@@ -25,6 +25,9 @@ class Taxonomy:
     urgency: dict[str, Label]
     report_types: dict[str, Label]
     groups: tuple[str, ...] = field(default=())
+    # Categories whose duty holder is usually not a regional OPD, with why: the
+    # agency head has never seen them labelled, so its answer is a guess.
+    outside_duties: dict[str, str] = field(default_factory=dict)
 
     def codes_by_head(self) -> dict[str, set[str]]:
         return {
@@ -81,4 +84,9 @@ def load_taxonomy(directory: Path | None = None) -> Taxonomy:
         for r in _read(base, "report_types.csv")
     }
     groups = tuple(dict.fromkeys(label.group for label in categories.values()))
-    return Taxonomy(categories, agencies, urgency, report_types, groups)
+    outside = (
+        {r["category"]: r["why"] for r in _read(base, "outside_duties.csv")}
+        if (base / "outside_duties.csv").is_file()
+        else {}
+    )
+    return Taxonomy(categories, agencies, urgency, report_types, groups, outside)

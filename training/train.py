@@ -24,6 +24,7 @@ from salur.model.classifier import Classifier
 from salur.model.decision import EMERGENCY, choose_alert_level, choose_threshold
 from salur.model.pipeline import DEFAULT_PARAMS, HEADS, build_pipeline
 from salur.model.routing import GENERIC_REGION, ROUTING_HEADS, thresholds_for_region
+from salur.model.taxonomy import load_taxonomy
 from salur.training.dataset import (
     DataError,
     data_hash,
@@ -379,10 +380,15 @@ def fit_and_measure(
 def measure(classifier: Classifier, test: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Per head, the held-out metrics of ``classifier`` on ``test``, routed as the service routes."""
     predicted = predictions_frame(classifier, test)
-    # As decide() does: an alert on a complaint not called darurat holds it for review.
-    held = (
+    # As decide() does: an alert on a complaint not called darurat holds it for
+    # review, and so does a category no regional OPD holds.
+    outside = predicted.get("category_pred", pd.Series("", index=predicted.index)).isin(
+        list(load_taxonomy().outside_duties)
+    )
+    alerted = (
         predicted["possible_emergency"] & (predicted.get("urgency_pred") != EMERGENCY)
     ).to_numpy()
+    held = outside.to_numpy() | alerted
     metrics: dict[str, dict[str, Any]] = {
         head: head_metrics(
             test,
@@ -395,7 +401,7 @@ def measure(classifier: Classifier, test: pd.DataFrame) -> dict[str, dict[str, A
         for head in classifier.heads
     }
     if classifier.emergency_level is not None:
-        metrics["emergency_alert"] = emergency_figures(test, predicted, held)
+        metrics["emergency_alert"] = emergency_figures(test, predicted, alerted)
     return metrics
 
 

@@ -106,3 +106,17 @@ def test_the_operator_hears_when_and_why_a_region_routes_nothing():
     surabaya = Region("kota-surabaya", "Surabaya", {"pupr": "PU"})
     measured = thresholds_for_region("kota-surabaya", POOLED, MEASURED)
     assert strict_routing_note(surabaya, measured, MEASURED) is None
+
+
+def test_a_category_no_regional_opd_holds_goes_to_review_with_why():
+    taxonomy = load_taxonomy()
+    assert "PLN" in taxonomy.outside_duties["listrik_energi"]
+    region = Region("kota-surabaya", "Surabaya", {"perhubungan": "Dishub", "pupr": "PU"})
+    # The agency head has never seen a labelled electricity complaint: its 0.97 is a guess.
+    outage = route_prediction(
+        _prediction("perhubungan", 0.97, "listrik_energi", 0.9), region, POOLED, taxonomy
+    )
+    assert outage.decision.needs_review
+    assert outage.decision.reasons[0].startswith("category listrik_energi: electricity")
+    road = route_prediction(_prediction("pupr", 0.97), region, POOLED, taxonomy)
+    assert not road.decision.needs_review
