@@ -466,6 +466,15 @@ def test_a_possible_emergency_goes_to_review_and_heads_the_queue(
             assert any(r.startswith("possible emergency") for r in decision["reasons"])
     queued = Store(database_url).queue(QueueFilter())
     assert queued and all(item.urgency_rank == 0 for item in queued)
+    from salur.service.security import hash_password
+
+    from tests.service.test_review import login
+
+    client.app.state.store.add_admin("admin1", hash_password("rahasia-sekali-123"))
+    login(client)
+    page = client.get("/admin").text
+    held = [item for item in queued if item.urgency != "darurat"]
+    assert page.count("kemungkinan darurat") == len(held)
     quiet = make_client(thresholds={"agency": 0.0}).post(
         "/v1/classify", json={"text": texts[1], "region": "kota-surabaya"}, headers=auth
     )
