@@ -179,7 +179,7 @@ def decide(
         reasons.append(
             f"possible emergency: urgency {labels.get('urgency', '')!r} was chosen, but "
             f"{EMERGENCY} has probability {_shown_below(emergency.probability):.2f} "
-            f"(alert level {_shown_above(emergency.level):.2f}); check the urgency first"
+            f"(alert level {_shown_below(emergency.level):.2f}); check the urgency first"
         )
     confident = tuple(
         head for head, value in confidences.items() if value >= thresholds.get(head, 1.0)

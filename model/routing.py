@@ -143,7 +143,8 @@ def route_prediction(
         decision_thresholds,
         region_has_agency=routing.opd_name is not None,
         emergency=prediction.emergency,
-        outside_duties=taxonomy.outside_duties,
+        # A region that gives the category to an OPD of its own has decided.
+        outside_duties=None if routing.override else taxonomy.outside_duties,
     )
     report_type = taxonomy.report_types.get(labels.get("report_type", ""))
     return RoutedPrediction(

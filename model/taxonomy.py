@@ -89,4 +89,8 @@ def load_taxonomy(directory: Path | None = None) -> Taxonomy:
         if (base / "outside_duties.csv").is_file()
         else {}
     )
+    unknown = sorted(set(outside) - set(categories))
+    if unknown:
+        # A misspelt code would quietly switch the rule off.
+        raise ValueError(f"outside_duties.csv names unknown categories: {unknown}")
     return Taxonomy(categories, agencies, urgency, report_types, groups, outside)

@@ -70,10 +70,15 @@ def load_stem_overrides(path: str | None = None) -> dict[str, str]:
     """Word → stem for words Sastrawi stems into a root of another meaning."""
     overrides_file = Path(path) if path else _lexicon_path("stem_overrides.csv")
     with overrides_file.open(encoding="utf-8", newline="") as handle:
-        return {
-            row["word"].strip().lower(): row["stem"].strip().lower()
+        table = {
+            (row["word"] or "").strip().lower(): (row["stem"] or "").strip().lower()
             for row in csv.DictReader(handle)
         }
+    blank = sorted(word for word, stem in table.items() if not word or not stem)
+    if blank:
+        # An empty stem would silently delete the word from every document.
+        raise ValueError(f"{overrides_file}: rows without a word or a stem: {blank}")
+    return table
 
 
 def basic_clean(text: str) -> str:
@@ -175,6 +180,13 @@ class SastrawiStemmer(TransformerMixin, BaseEstimator):
         self.min_token_length = min_token_length
         self.use_overrides = use_overrides
         self.overrides_path = overrides_path
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Model folders saved before the override table lack its parameters;
+        # without them get_params (and so repr and clone) would fail on them.
+        state.setdefault("use_overrides", False)
+        state.setdefault("overrides_path", None)
+        super().__setstate__(state)
 
     def fit(self, X: Iterable[str], y: Any = None) -> SastrawiStemmer:
         self.overrides_ = load_stem_overrides(self.overrides_path) if self.use_overrides else {}

@@ -17,7 +17,7 @@ import typer
 if TYPE_CHECKING:
     from salur.model.regions import Region
 
-from salur.paths import default_config_path, default_model_dir
+from salur.paths import default_config_path
 
 app = typer.Typer(
     add_completion=False,
@@ -186,7 +186,9 @@ def classify(
             output_path=output,
             text_column=text_column,
             title_column=title_column,
-            model_dir=model or default_model_dir(),
+            # As the service chooses it: SALUR_MODEL_DIR, else the version
+            # promoted in SALUR_MODELS_ROOT (environment or .env).
+            model_dir=model or settings.model_dir,
             batch_size=batch_size,
             show_progress=sys.stderr.isatty(),
             region=routing_region,

@@ -33,16 +33,22 @@ def compare_models(
         if held_out is None
         else []
     )
+    # Information, not a reason to refuse: with those rows left out the
+    # comparison is on unseen rows, which is what the warnings guard.
     left_out = old_result.get("held_out_rows_seen_in_training", 0)
-    if left_out:
-        warnings.append(
+    notes = (
+        [
             f"{left_out} row(s) of {held_out} were corrections a version was trained on "
             "and were left out of the comparison"
-        )
+        ]
+        if left_out
+        else []
+    )
     return {
         "old": old_result["model"],
         "new": new_result["model"],
         "warnings": warnings,
+        "notes": notes,
         "results": {
             f"old {old_result['model']}": old_result["test_split"],
             f"new {new_result['model']}": new_result["test_split"],
@@ -62,6 +68,7 @@ def compare_models(
 def format_comparison(comparison: dict[str, Any]) -> str:
     lines = [f"old: {comparison['old']}    new: {comparison['new']}"]
     lines += [f"warning: {w}" for w in comparison["warnings"]]
+    lines += [f"note: {n}" for n in comparison.get("notes", [])]
     lines.append(f"{'head':12s} {'old acc':>8s} {'new acc':>8s} {'old mF1':>8s} {'new mF1':>8s}")
     for head, m in comparison["per_head"].items():
         if m["old_macro_f1"] is None or m["new_macro_f1"] is None:

@@ -151,3 +151,9 @@ def test_a_possible_emergency_not_called_darurat_goes_to_review():
         decide({"agency": 0.9}, {"agency": "pupr", "urgency": "sedang"}, thresholds).outcome
         == AUTO_ROUTE
     )
+
+
+def test_an_alert_never_reads_as_below_its_level():
+    alert = EmergencyAlert(probability=0.4523, level=0.4512)
+    decision = decide({"agency": 0.9}, {"urgency": "sedang"}, {"agency": 0.5}, emergency=alert)
+    assert "probability 0.45 (alert level 0.45)" in decision.reasons[0]

@@ -120,3 +120,18 @@ def test_a_category_no_regional_opd_holds_goes_to_review_with_why():
     assert outage.decision.reasons[0].startswith("category listrik_energi: electricity")
     road = route_prediction(_prediction("pupr", 0.97), region, POOLED, taxonomy)
     assert not road.decision.needs_review
+
+
+def test_a_region_that_gives_the_category_to_its_own_opd_is_not_overruled():
+    taxonomy = load_taxonomy()
+    region = Region(
+        "kab-energi",
+        "Energi",
+        {"ekonomi": "Dinas ESDM"},
+        category_overrides={"listrik_energi": "ekonomi"},
+    )
+    routed = route_prediction(
+        _prediction("perhubungan", 0.97, "listrik_energi", 0.95), region, POOLED, taxonomy
+    )
+    assert routed.routing.agency == "ekonomi"
+    assert not any(r.startswith("category listrik_energi") for r in routed.decision.reasons)

@@ -145,3 +145,26 @@ def test_cleaning_stays_linear_on_adversarial_text(text):
     basic_clean(text)
     readable_word_count(text)
     assert time.perf_counter() - started < 0.5
+
+
+def test_a_stemmer_saved_before_the_override_table_still_clones():
+    import pickle
+
+    old = SastrawiStemmer().fit(["meninggal"])
+    state = old.__dict__.copy()
+    for name in ("use_overrides", "overrides_path", "overrides_"):
+        state.pop(name)
+    revived = SastrawiStemmer.__new__(SastrawiStemmer)
+    revived.__setstate__(state)
+    assert clone(revived).get_params()["use_overrides"] is False
+    assert revived.transform(["meninggal"]) == ["meninggal"]  # its fitted memo
+    assert pickle.loads(pickle.dumps(revived)).get_params() == revived.get_params()
+
+
+def test_a_blank_stem_is_refused_rather_than_deleting_the_word(tmp_path):
+    from salur.model.text import load_stem_overrides
+
+    table = tmp_path / "overrides.csv"
+    table.write_text("word,stem,why\nberikan,,oops\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="without a word or a stem"):
+        load_stem_overrides(str(table))

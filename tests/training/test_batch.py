@@ -491,3 +491,23 @@ def test_service_settings_that_classify_reads_fail_in_one_line(model_dir, tmp_pa
         assert "Traceback" not in result.stderr
     pinned = run(SALUR_MODEL_SHA256="0" * 64)
     assert pinned.returncode != 0 and "is not the pinned" in pinned.stderr
+
+
+def test_classify_uses_the_model_the_service_would_serve(fitted_small, tmp_path):
+    root = tmp_path / "srv-models"
+    root.mkdir()
+    save_model(fitted_small, {"version": "promoted-one"}, "", root / "promoted-one")
+    (root / "PROMOTED").write_text("promoted-one\n", encoding="utf-8")
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["jalan rusak berlubang"]}).to_csv(source, index=False)
+    result = run_cli(
+        "classify",
+        "--input",
+        str(source),
+        "--output",
+        str(tmp_path / "out.csv"),
+        env={"SALUR_MODELS_ROOT": str(root)},
+    )
+    assert result.returncode == 0, result.stderr
+    # Its notice names the model that classified the file: the promoted one.
+    assert "model promoted-one has no threshold" in result.stderr
