@@ -17,6 +17,7 @@ from typing import Any, TextIO
 import pandas as pd
 from salur.model.artifact import ModelLoadError
 from salur.model.classifier import Classifier, Prediction
+from salur.model.decision import Decision
 from salur.model.pipeline import HEADS
 from salur.model.regions import Region
 from salur.model.routing import route_prediction, strict_routing_note, thresholds_for_region
@@ -33,7 +34,17 @@ OUTPUT_COLUMNS = [
     "report_type",
     "report_type_confidence",
     "needs_review",
+    # Why a row waits for an admin, as the service's decision.reasons says it.
+    "review_reasons",
+    "possible_emergency",
 ]
+
+
+WORDLESS_ROW: dict[str, object] = {
+    "needs_review": True,
+    "review_reasons": "no readable word in the title or text",
+    "possible_emergency": False,
+}
 
 
 class InputError(ValueError):
@@ -357,7 +368,7 @@ def classify_csv(
                 chunk = slice(start, start + batch_size)
                 predictions = classifier.predict(texts[chunk], titles[chunk], explain=False)
                 for prediction, has_words in zip(predictions, readable[chunk], strict=True):
-                    row = route(prediction) if has_words else {"needs_review": True}
+                    row = route(prediction) if has_words else WORDLESS_ROW
                     for column in columns:
                         results[column].append(row.get(column))
                 progress.advance(task, len(texts[chunk]))
@@ -457,8 +468,16 @@ def _model_row(prediction: Prediction) -> dict[str, object]:
     for head in HEADS:
         values[head] = prediction.label(head)
         values[f"{head}_confidence"] = round(prediction.confidence(head), 4)
-    values["needs_review"] = prediction.decision.needs_review
+    values.update(_decision_columns(prediction.decision))
     return values
+
+
+def _decision_columns(decision: Decision) -> dict[str, object]:
+    return {
+        "needs_review": decision.needs_review,
+        "review_reasons": "; ".join(decision.reasons) if decision.needs_review else "",
+        "possible_emergency": decision.possible_emergency,
+    }
 
 
 def _router(
@@ -491,7 +510,7 @@ def _router(
             **_model_row(prediction),
             "agency": routed.routing.agency,
             "agency_confidence": round(routed.agency_confidence, 4),
-            "needs_review": routed.decision.needs_review,
+            **_decision_columns(routed.decision),
             "opd_name": routed.routing.opd_name or "",
         }
 

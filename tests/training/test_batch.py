@@ -152,6 +152,10 @@ def test_rows_without_words_get_no_labels_and_need_review(fitted_small, tmp_path
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert list(frame["needs_review"]) == ["False", "True", "True", "False"]
+    # Each row held for review says why; routed rows have no reason.
+    assert frame.loc[0, "review_reasons"] == "" and frame.loc[3, "review_reasons"] == ""
+    assert frame.loc[1, "review_reasons"] == "no readable word in the title or text"
+    assert set(frame["possible_emergency"]) == {"False"}
     assert frame.loc[0, "agency"] != "" and frame.loc[3, "agency"] != ""
     assert list(frame.loc[1:2, "agency"]) == ["", ""]
     assert list(frame.loc[1:2, "agency_confidence"]) == ["", ""]
