@@ -64,6 +64,9 @@ class TrainConfig:
     # Share of the out-of-fold gold emergencies the alert level must still
     # flag (null: no alert); see salur.model.decision.choose_alert_level.
     emergency_recall: float | None = 0.7
+    # ... but the alert may flag at most this share of all complaints: flagged
+    # complaints head the review queue, and a queue headed by everything has no head.
+    emergency_max_share: float = 0.15
     pipeline: dict[str, Any] = field(default_factory=dict)
     sources: list[str] | None = None
     refit_on_all: bool = True
@@ -148,6 +151,7 @@ def _check_values(path: Path, values: dict[str, Any]) -> None:
     number("threshold_confidence", 0.5, 0.999)
     if values.get("emergency_recall") is not None:
         number("emergency_recall", 0.01, 1.0)
+    number("emergency_max_share", 0.001, 1.0)
     targets = values.get("target_precision", {})
     if not isinstance(targets, dict) or any(
         head not in HEADS
@@ -295,22 +299,32 @@ def choose_emergency_alert(
     """The darurat probability above which a complaint is a possible emergency.
 
     Chosen on the gold rows' out-of-fold predictions so that the alert still
-    flags ``config.emergency_recall`` of the real emergencies.
+    flags ``config.emergency_recall`` of the real emergencies, unless that
+    would flag more than ``config.emergency_max_share`` of all complaints
+    (gold or not); then the level is raised to flag that share, and the
+    recall it keeps is recorded.
     """
     if not config.emergency_recall or "urgency_pred" not in predicted:
         return None
-    gold = (frame["urgency"] != "").to_numpy() & predicted["urgency_pred"].notna().to_numpy()
-    probability = emergency_probabilities(predicted, calibrations.get("urgency"))[gold]
-    emergency = (frame["urgency"] == EMERGENCY).to_numpy()[gold]
+    predicted_rows = predicted["urgency_pred"].notna().to_numpy()
+    everyone = emergency_probabilities(predicted, calibrations.get("urgency"))[predicted_rows]
+    gold = (frame["urgency"] != "").to_numpy()[predicted_rows]
+    probability = everyone[gold]
+    emergency = (frame["urgency"] == EMERGENCY).to_numpy()[predicted_rows][gold]
     level = choose_alert_level(probability, emergency, config.emergency_recall)
     if level is None:
         return None
+    capped = bool((everyone >= level).mean() > config.emergency_max_share)
+    if capped:
+        level = float(np.quantile(everyone, 1 - config.emergency_max_share, method="higher"))
     flagged = probability >= level
     return {
         "probability": level,
         "target_recall": config.emergency_recall,
         "out_of_fold_recall": float(flagged[emergency].mean()),
         "out_of_fold_flagged_share": float(flagged.mean()),
+        "out_of_fold_flagged_share_all": float((everyone >= level).mean()),
+        "capped_at_max_share": capped,
         "gold_emergencies": int(emergency.sum()),
     }
 

@@ -103,15 +103,17 @@ def test_the_served_process_writes_access_lines_without_text_or_pii(tmp_path):
 def test_workers_started_later_load_the_model_the_server_started_with(tmp_path, monkeypatch):
     # A worker replaced after `salur promote` must not load the new version
     # while its siblings serve the old one: the server pins the folder once.
-    import salur.model.artifact as artifact
     from salur.service import server
 
     models = tmp_path / "models"
     for version in ("old", "new"):
         (models / version).mkdir(parents=True)
     (models / "PROMOTED").write_text("old\n")
-    monkeypatch.setattr(artifact.served_model_dir, "__defaults__", (models,))
-    monkeypatch.delenv("SALUR_MODEL_DIR", raising=False)
+    monkeypatch.setenv("SALUR_MODELS_ROOT", str(models))
+    # Set, then removed: monkeypatch then also removes what pin_model_dir sets,
+    # which would otherwise leak into every later test and its subprocesses.
+    monkeypatch.setenv("SALUR_MODEL_DIR", "unset")
+    monkeypatch.delenv("SALUR_MODEL_DIR")
     server.pin_model_dir()
     (models / "PROMOTED").write_text("new\n")
     assert server.Settings().model_dir.resolve() == (models / "old").resolve()

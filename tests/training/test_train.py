@@ -254,8 +254,15 @@ def test_emergency_level_is_chosen_in_the_units_the_service_serves(small_frame, 
     frame.loc[gold, "urgency"] = "sedang"
     likely = emergency_probabilities(raw, calibration)[:60].argsort()[-25:]
     frame.loc[gold[likely], "urgency"] = "darurat"
-    config = TrainConfig(data_dir=Path("."), models_dir=Path("."), emergency_recall=0.8)
+    config = TrainConfig(
+        data_dir=Path("."), models_dir=Path("."), emergency_recall=0.8, emergency_max_share=1.0
+    )
     alert = choose_emergency_alert(frame, raw, {"urgency": calibration}, config)
     assert alert is not None and alert["gold_emergencies"] == 25
     assert alert["out_of_fold_recall"] >= 0.8
     assert choose_emergency_alert(frame, raw, {}, replace(config, emergency_recall=None)) is None
+    # An alert that would flag most complaints is held to the configured share.
+    everything = replace(config, emergency_recall=1.0, emergency_max_share=0.1)
+    capped = choose_emergency_alert(frame, raw, {"urgency": calibration}, everything)
+    assert capped is not None and capped["capped_at_max_share"]
+    assert capped["out_of_fold_flagged_share_all"] <= 0.1 + 1 / len(frame)
