@@ -533,6 +533,7 @@ def to_item(record: ComplaintRecord, timezone: str) -> ReviewItem:
         final={head: getattr(record, f"final_{head}") for head in HEADS},
         status=record.status,
         decision_reasons=record.decision_reasons,
+        possible_emergency=record.possible_emergency,
         deadline_working_days=record.deadline_working_days,
         working_days_left=days_left(record, timezone),
         created_at=record.created_at,

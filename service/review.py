@@ -63,6 +63,7 @@ def to_record(item: ClassifyRequest, answer: ClassifyResponse) -> ComplaintRecor
             if answer.decision.possible_emergency
             else URGENCY_ORDER.get(answer.urgency.code, 9)
         ),
+        possible_emergency=answer.decision.possible_emergency,
         report_type=answer.report_type.code,
         deadline_working_days=answer.sp4n_deadline_working_days,
         decision=answer.decision.outcome,

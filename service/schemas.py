@@ -256,6 +256,9 @@ class ReviewItem(BaseModel):
     final: dict[str, str | None]
     status: str
     decision_reasons: list[str]
+    possible_emergency: bool = Field(
+        description="The model's emergency alert was raised (the item heads the queue)."
+    )
     deadline_working_days: int | None
     working_days_left: int | None
     created_at: datetime

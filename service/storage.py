@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Engine,
     Float,
@@ -28,7 +29,9 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
+    or_,
     select,
     update,
 )
@@ -48,6 +51,7 @@ REVIEWED = (ACCEPTED, CORRECTED, NOT_AUTHORITY)
 # An admin decides an item once; a decided item is not decided again silently.
 REVIEWABLE = (PENDING, AUTO_ROUTED)
 URGENCY_ORDER = {"darurat": 0, "tinggi": 1, "sedang": 2, "rendah": 3}
+EMERGENCY = "darurat"
 
 
 class StorageUnavailable(RuntimeError):
@@ -121,6 +125,8 @@ class ComplaintRecord(Base):
     category: Mapped[str] = mapped_column(String(64), index=True)
     urgency: Mapped[str] = mapped_column(String(16), index=True)
     urgency_rank: Mapped[int] = mapped_column(Integer, index=True)
+    # The darurat probability reached the model's alert level (see model.decision).
+    possible_emergency: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     report_type: Mapped[str] = mapped_column(String(64))
     deadline_working_days: Mapped[int | None] = mapped_column(Integer)
     decision: Mapped[str] = mapped_column(String(16), index=True)
@@ -310,11 +316,17 @@ class Store:
             (ComplaintRecord.region, flt.region),
             (ComplaintRecord.agency, flt.agency),
             (ComplaintRecord.category, flt.category),
-            (ComplaintRecord.urgency, flt.urgency),
             (ComplaintRecord.channel, flt.channel),
         ):
             if value:
                 query = query.where(column == value)
+        if flt.urgency == EMERGENCY:
+            # "darurat" also finds the possible emergencies the model rated lower.
+            query = query.where(
+                or_(ComplaintRecord.urgency == EMERGENCY, ComplaintRecord.possible_emergency)
+            )
+        elif flt.urgency:
+            query = query.where(ComplaintRecord.urgency == flt.urgency)
         return query
 
     def get(self, complaint_id: int) -> ComplaintRecord | None:

@@ -2,6 +2,7 @@
 
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from salur.service.storage import (
@@ -213,3 +214,36 @@ def test_unreachable_database_is_storage_unavailable(tmp_path):
     with pytest.raises(StorageUnavailable, match="unreachable"):
         store.save_complaints([record(1)])
     assert not store.ping()
+
+
+def test_a_queue_from_before_the_emergency_alert_is_upgraded_in_place(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+    from salur.service.storage import migrate
+    from sqlalchemy import MetaData, create_engine
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(migrate.__code__.co_filename).parent / "migrations")
+    )
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "0002")
+    old = record(1)
+    values = {
+        column.key: getattr(old, column.key)
+        for column in ComplaintRecord.__table__.columns
+        if column.key not in ("id", "possible_emergency")
+    }
+    engine = create_engine(url)
+    metadata = MetaData()
+    metadata.reflect(engine, only=["complaints"])
+    with engine.begin() as connection:
+        connection.execute(metadata.tables["complaints"].insert().values(**values))
+    engine.dispose()
+
+    store = Store(url)
+    store.ensure_schema()
+    (item,) = store.queue(QueueFilter())
+    assert item.text_masked == old.text_masked and item.possible_emergency is False
+    store.engine.dispose()
