@@ -30,6 +30,9 @@ class Region:
     # Per-head thresholds that replace the model's for this region only, e.g.
     # a stricter agency threshold while a new region has no history in training.
     thresholds: dict[str, float] = field(default_factory=dict)
+    # IANA zone of the region's desk (Asia/Makassar for WITA, Asia/Jayapura for
+    # WIT); None: the deployment's SALUR_TIMEZONE.
+    timezone: str | None = None
 
     def opd_name(self, agency: str) -> str | None:
         return self.opds.get(agency)
@@ -104,7 +107,25 @@ def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") 
         raise RegionError(
             f"{where}: unknown agency codes {unknown_agencies} / category codes {unknown_categories}"
         )
-    return Region(code, name, opds, overrides, str(data.get("kemendagri_code", "")), thresholds)
+    timezone = data.get("timezone")
+    if timezone is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(str(timezone))
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise RegionError(
+                f"{where}: unknown timezone {timezone!r} (an IANA name such as Asia/Makassar)"
+            ) from error
+    return Region(
+        code,
+        name,
+        opds,
+        overrides,
+        str(data.get("kemendagri_code", "")),
+        thresholds,
+        None if timezone is None else str(timezone),
+    )
 
 
 def load_regions(directory: Path, taxonomy: Taxonomy) -> dict[str, Region]:

@@ -90,6 +90,12 @@ def days_left(
     )
 
 
+def desk_timezone(request: Request, region_code: str) -> str:
+    """The region file's time zone, else the deployment's (SALUR_TIMEZONE)."""
+    region = runtime_of(request).regions.get(region_code)
+    return (region.timezone if region else None) or str(request.app.state.settings.timezone)
+
+
 QUEUE_KEYS = ("region", "agency", "category", "urgency", "channel", "status", "page")
 
 
@@ -336,7 +342,6 @@ def queue_page(
     items = store.queue(flt, limit=QUEUE_PAGE_SIZE, offset=(page - 1) * QUEUE_PAGE_SIZE)
     # Page links keep the filters; an empty value means "semua".
     keep = {name: value or "" for name, value in selected.items()}
-    timezone = request.app.state.settings.timezone
     filters = [
         ("region", "Wilayah", sorted(runtime.regions)),
         ("agency", "OPD", list(runtime.taxonomy.agencies)),
@@ -359,8 +364,10 @@ def queue_page(
             "here": urlencode({**keep, "page": page}),
             "filters": filters,
             "selected": selected,
-            "days_left": {item.id: days_left(item, timezone) for item in items},
-            "timezone": timezone,
+            "days_left": {
+                item.id: days_left(item, desk_timezone(request, item.region)) for item in items
+            },
+            "zones": {item.id: desk_timezone(request, item.region) for item in items},
         },
     )
 
@@ -388,8 +395,8 @@ def item_page(
             "choices": choices(request, item.region),
             "opds": region.opds if region else {},
             "audit": store.audit(item_id),
-            "days_left": days_left(item, request.app.state.settings.timezone),
-            "timezone": request.app.state.settings.timezone,
+            "days_left": days_left(item, desk_timezone(request, item.region)),
+            "timezone": desk_timezone(request, item.region),
             "from_queue": queue_query(from_queue),
         },
     )
@@ -556,7 +563,7 @@ def review_queue(
     except StorageUnavailable as error:
         raise HTTPException(503, str(error)) from error
     return ReviewQueue(
-        items=[to_item(r, request.app.state.settings.timezone) for r in items],
+        items=[to_item(r, desk_timezone(request, r.region)) for r in items],
         limit=limit,
         offset=offset,
     )
@@ -570,7 +577,7 @@ def review_item(request: Request, item_id: ItemId) -> ReviewItem:
     record = store.get(item_id)
     if record is None:
         raise HTTPException(404, f"no complaint {item_id}")
-    item = to_item(record, request.app.state.settings.timezone)
+    item = to_item(record, desk_timezone(request, record.region))
     item.audit = [
         AuditEntryOut(
             action=e.action,

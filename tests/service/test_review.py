@@ -568,3 +568,38 @@ def test_an_expired_session_says_the_decision_was_not_saved_and_comes_back(revie
     assert back.headers["location"] == "/admin/items/1"
     # Only this site's admin pages are a place to come back to.
     assert login(review_client, next="https://evil.example/").headers["location"] == "/admin"
+
+
+def test_a_region_in_another_zone_shows_its_own_time(make_client, auth, tmp_path):
+    import shutil
+
+    from salur.service.settings import Settings
+
+    regions = tmp_path / "regions"
+    shutil.copytree(Settings().regions_dir, regions)
+    (regions / "kab-jayapura.yaml").write_text(
+        "code: kab-jayapura\nname: Kabupaten Jayapura\ntimezone: Asia/Jayapura\n"
+        "opds: {pupr: Dinas PUPR Kab. Jayapura}\n",
+        encoding="utf-8",
+    )
+    client = make_client(thresholds={"agency": 1.01}, regions_dir=regions)
+    client.app.state.store.add_admin("admin1", hash_password("rahasia-sekali-123"))
+    papua = classify(client, auth, region="kab-jayapura")
+    java = classify(client, auth, region="kota-surabaya")
+    login(client)
+    queue = client.get("/admin").text
+    assert " WIT</td>" in queue and " WIB</td>" in queue
+    items = {
+        row["request_id"]: row["id"]
+        for row in client.get("/v1/review/queue", headers=auth).json()["items"]
+    }
+    assert " WIT" in client.get(f"/admin/items/{items[papua['request_id']]}").text
+    assert " WIB" in client.get(f"/admin/items/{items[java['request_id']]}").text
+    (regions / "kab-jayapura.yaml").write_text(
+        "code: kab-jayapura\nname: Jayapura\ntimezone: Asia/Papua\nopds: {}\n", encoding="utf-8"
+    )
+    from salur.model.regions import RegionError, load_regions
+    from salur.model.taxonomy import load_taxonomy
+
+    with pytest.raises(RegionError, match="unknown timezone 'Asia/Papua'"):
+        load_regions(regions, load_taxonomy())
