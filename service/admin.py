@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from salur.model.routing import why_agency_routes_nothing
 from salur.service.auth import require_api_key
 from salur.service.ratelimit import LoginThrottle
+from salur.service.reasons_id import indonesian_reason
 from salur.service.routes import ERRORS, require_json_body, runtime_of
 from salur.service.runtime import Runtime
 from salur.service.schemas import (
@@ -60,6 +61,7 @@ def local_time(moment: datetime, timezone: str, seconds: bool = False) -> str:
 
 
 templates.env.filters["local_time"] = local_time
+templates.env.filters["indonesian_reason"] = indonesian_reason
 pages = APIRouter(prefix="/admin", include_in_schema=False)
 review_api = APIRouter(
     prefix="/v1/review", dependencies=[Depends(require_api_key)], tags=["review"], responses=ERRORS
