@@ -161,6 +161,9 @@ def test_accept_correct_and_audit_through_the_page(review_client, auth):
     assert dashboard.status_code == 200
     assert f"agency: {item['predicted']['agency']} → {form['agency']}" in dashboard.text
     assert "<svg" in dashboard.text
+    # Screen readers get the figures as a table (the chart is hidden from them).
+    label = f"agency: {item['predicted']['agency']} → {form['agency']}"
+    assert f"<tr><td>{label}</td><td>1</td></tr>" in dashboard.text
 
 
 def test_correction_must_change_something_and_use_valid_codes(review_client, auth):
