@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from salur.model.routing import why_agency_routes_nothing
 from salur.service.auth import require_api_key
+from salur.service.indonesian import indonesian_error, indonesian_reason
 from salur.service.ratelimit import LoginThrottle
-from salur.service.reasons_id import indonesian_reason
 from salur.service.routes import ERRORS, require_json_body, runtime_of
 from salur.service.runtime import Runtime
 from salur.service.schemas import (
@@ -232,12 +232,20 @@ def error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:
             "heading": "Permintaan tidak valid"
             if status_code == 422 and request.method == "GET"
             else ERROR_HEADINGS.get(status_code, "Permintaan tidak dapat diproses"),
-            "detail": detail,
+            "detail": shown_in_indonesian(detail),
             "back": back,
             "back_label": back_label,
         },
         status_code=status_code,
     )
+
+
+def shown_in_indonesian(detail: str) -> str:
+    """One message, or validation messages joined by "; ", as the page shows them."""
+    whole = indonesian_error(detail)
+    if whole != detail:
+        return whole
+    return "; ".join(indonesian_error(part) for part in detail.split("; "))
 
 
 def check_csrf(request: Request, presented: str | None) -> None:

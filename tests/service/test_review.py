@@ -176,7 +176,7 @@ def test_correction_must_change_something_and_use_valid_codes(review_client, aut
         f"/admin/items/{item_id}/review",
         data={**item["predicted"], "action": "corrected", "csrf_token": token},
     )
-    assert same.status_code == 422 and "nothing changed" in same.text
+    assert same.status_code == 422 and "tidak ada yang diubah" in same.text
     invalid = review_client.post(
         f"/v1/review/items/{item_id}",
         json={"action": "corrected", "reviewer": "api", "agency": "pemberdayaan_desa"},
@@ -457,7 +457,7 @@ def test_an_agency_the_region_has_no_opd_for_must_be_chosen_not_accepted(review_
     )
     assert accepted.status_code == 422
     assert accepted.headers["content-type"].startswith("text/html")
-    assert "has no OPD for agency &#39;pemberdayaan_desa&#39;" in accepted.text
+    assert "tidak punya OPD untuk &#39;pemberdayaan_desa&#39;" in accepted.text
     assert 'href="/admin/items/1"' in accepted.text
     category_only = review_client.post(
         "/admin/items/1/review",
@@ -507,7 +507,7 @@ def test_accepting_with_a_changed_choice_is_refused_not_dropped(review_client, a
         "/admin/items/1/review",
         data={**item["predicted"], "category": other, "action": "accepted", "csrf_token": token},
     )
-    assert refused.status_code == 422 and "you changed category" in refused.text
+    assert refused.status_code == 422 and "Anda mengubah category" in refused.text
     assert review_client.get("/v1/review/items/1", headers=auth).json()["status"] == "pending"
     # Unchanged choices posted with an accept are fine: the form always posts them.
     accepted = review_client.post(
