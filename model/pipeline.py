@@ -12,6 +12,19 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 HEADS = ("agency", "category", "urgency", "report_type")
+# A labelled complaint as `salur export-corrections` writes it and training
+# reads it back (--with-corrections, --held-out).
+CORRECTION_COLUMNS = (
+    "source",
+    "source_id",
+    "uid",
+    "region",
+    "title",
+    "text",
+    "submitted_at",
+    "channel",
+    *HEADS,
+)
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "use_lexicon": True,

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from salur.model.pii import mask_pii
+from salur.model.pipeline import CORRECTION_COLUMNS
 from salur.model.routing import ROUTING_HEADS
 from salur.service.schemas import ClassifyRequest, ClassifyResponse
 from salur.service.storage import (
@@ -22,18 +23,7 @@ from salur.service.storage import (
     now,
 )
 
-# The training shape (training.dataset.CORRECTION_COLUMNS reads it back).
-EXPORT_COLUMNS = [
-    "source",
-    "source_id",
-    "uid",
-    "region",
-    "title",
-    "text",
-    "submitted_at",
-    "channel",
-    *HEADS,
-]
+EXPORT_COLUMNS = list(CORRECTION_COLUMNS)
 
 
 def to_record(item: ClassifyRequest, answer: ClassifyResponse) -> ComplaintRecord:

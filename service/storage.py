@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+from salur.model.pipeline import HEADS
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -39,7 +40,6 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-HEADS = ("agency", "category", "urgency", "report_type")
 PENDING = "pending"
 AUTO_ROUTED = "auto_routed"
 ACCEPTED = "accepted"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from salur.model.pipeline import HEADS
+from salur.model.pipeline import CORRECTION_COLUMNS, HEADS
 from salur.model.text import compose_document
 from salur.training.labels import apply_mappings, attach_urgency_gold
 from salur.training.sources import dedup_key, load_all
@@ -57,20 +57,6 @@ def load_labelled(data_dir: Path, sources: list[str] | None = None) -> pd.DataFr
         for title, text in zip(frame["title"], frame["text"], strict=True)
     ]
     return frame
-
-
-# The columns of `salur export-corrections`.
-CORRECTION_COLUMNS = (
-    "source",
-    "source_id",
-    "uid",
-    "region",
-    "title",
-    "text",
-    "submitted_at",
-    "channel",
-    *HEADS,
-)
 
 
 class CorrectionsError(DataError):
