@@ -33,7 +33,7 @@ def normalizer():
         ("lain2 sehari2", "lain lain sehari sehari"),
         ("RT 05 RW 03", "rt rw"),
         ("jalannya ora iso dilewati sih", "jalannya tidak iso dilewati"),
-        ("teu aya cai", "tidak aya air"),
+        ("teu aya cai", "tidak ada air"),
         ("terima kasih.\\nMohon segera\\r\\n\\tdiperbaiki", "terima kasih mohon segera diperbaiki"),
         (
             "<p>Jalan&nbsp;rusak</p><br/>di desa &amp; &quot;kecamatan&quot;",
