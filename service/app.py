@@ -21,7 +21,7 @@ from salur.model.regions import RegionError
 from salur.service.admin import error_page, is_admin_page, pages, review_api
 from salur.service.auth import MIN_KEY_LENGTH, ApiKeyGate, key_fingerprint
 from salur.service.metrics import Metrics
-from salur.service.ratelimit import LoginThrottle, RateLimiter
+from salur.service.ratelimit import KeyGuessThrottle, LoginThrottle, RateLimiter
 from salur.service.routes import api, metrics_router, public
 from salur.service.runtime import load_runtime
 from salur.service.security import ADMIN_HEADERS, session_secret
@@ -247,6 +247,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.store = None
     app.state.login_throttle = LoginThrottle(settings.rate_limit_storage)
+    app.state.key_throttle = KeyGuessThrottle(settings.rate_limit_storage, settings.key_guess_limit)
     app.state.rate_limiter = (
         RateLimiter(settings.rate_limit, settings.rate_limit_storage)
         if settings.rate_limit

@@ -86,12 +86,28 @@ class ApiKeyGate:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
+    @staticmethod
+    def _problem(scope: Scope) -> HTTPException | None:
+        presented = Headers(scope=scope).get("x-api-key")
+        state = scope["app"].state
+        client = (scope.get("client") or ("", 0))[0]
+        wait = state.key_throttle.wait_seconds(client) if presented else 0
+        if wait:
+            return HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"too many wrong API keys from this address; try again in {wait} s",
+                {"Retry-After": str(wait)},
+            )
+        problem = refusal(presented, state.settings)
+        if problem is not None and problem.status_code == status.HTTP_403_FORBIDDEN:
+            state.key_throttle.failed(client)
+        return problem
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(KEYED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        presented = Headers(scope=scope).get("x-api-key")
-        problem = refusal(presented, scope["app"].state.settings)
+        problem = self._problem(scope)
         if problem is None:
             await self.app(scope, receive, send)
             return

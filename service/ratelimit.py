@@ -65,3 +65,32 @@ class LoginThrottle:
     def failed(self, username: str, client: str) -> None:
         for key in self._keys(username, client):
             self.strategy.hit(self.item, "salur-login", key)
+
+
+class KeyGuessThrottle:
+    """Wrong API keys per client address (moving window).
+
+    A key an operator chose by hand may be short; after ``rate`` wrong keys
+    from one address, every keyed request from it waits, a right key
+    included, so the answers teach a guesser nothing more.
+    """
+
+    def __init__(self, storage_uri: str, rate: str = "30/15 minutes") -> None:
+        self.rate = rate
+        self.item = parse(rate)
+        self.strategy = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+
+    @staticmethod
+    def _key(client: str) -> str:
+        return "client:" + hashlib.sha256(client.encode("utf-8")).hexdigest()[:32]
+
+    def wait_seconds(self, client: str) -> int:
+        """0 when a keyed request may be tried, else the seconds until it may."""
+        key = self._key(client)
+        if self.strategy.test(self.item, "salur-key", key):
+            return 0
+        reset_at, _ = self.strategy.get_window_stats(self.item, "salur-key", key)
+        return max(1, int(reset_at - time.time()) + 1)
+
+    def failed(self, client: str) -> None:
+        self.strategy.hit(self.item, "salur-key", self._key(client))

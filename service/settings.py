@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         default="1200/minute",
         description='Per API key, e.g. "1200/minute"; empty disables it.',
     )
+    key_guess_limit: str = Field(
+        default="30/15 minutes",
+        description="Wrong API keys one client address may send before its keyed requests wait.",
+    )
     rate_limit_storage: str = Field(
         default="memory://", description="memory:// (per worker) or redis://host:port (shared)."
     )

@@ -79,6 +79,26 @@ def test_rate_limit_per_api_key(make_client):
     assert client.get("/healthz").status_code == 200
 
 
+def test_guessing_api_keys_from_one_address_must_wait(make_client):
+    client = make_client(key_guess_limit="3/15 minutes", api_keys=["the-real-key-123"])
+    for n in range(3):
+        wrong = client.get("/v1/taxonomy", headers={"X-API-Key": f"guess-{n}"})
+        assert wrong.status_code == 403
+    blocked = client.get("/v1/taxonomy", headers={"X-API-Key": "guess-4"})
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) >= 1
+    assert "too many wrong API keys" in blocked.json()["detail"]
+    # The right key waits too from that address: an answer would confirm a guess.
+    assert client.get("/v1/taxonomy", headers={"X-API-Key": "the-real-key-123"}).status_code == 429
+    # A missing key is not a guess, and public routes stay open.
+    assert client.get("/v1/taxonomy").status_code == 401
+    assert client.get("/healthz").status_code == 200
+    # Another address is not held back.
+    from fastapi.testclient import TestClient
+
+    other = TestClient(client.app, client=("203.0.113.7", 50000))
+    assert other.get("/v1/taxonomy", headers={"X-API-Key": "the-real-key-123"}).status_code == 200
+
+
 def test_rate_limit_shared_through_redis(make_client):
     redis = pytest.importorskip("redis")
     try:
