@@ -186,6 +186,8 @@ class SastrawiStemmer(TransformerMixin, BaseEstimator):
         # without them get_params (and so repr and clone) would fail on them.
         state.setdefault("use_overrides", False)
         state.setdefault("overrides_path", None)
+        if "stems_" in state:
+            state.setdefault("overrides_", {})
         super().__setstate__(state)
 
     def fit(self, X: Iterable[str], y: Any = None) -> SastrawiStemmer:
@@ -194,25 +196,21 @@ class SastrawiStemmer(TransformerMixin, BaseEstimator):
         self.stems_ = {token: self._stem_uncached(token) for token in sorted(vocabulary)}
         return self
 
-    def _stem_uncached(self, token: str) -> str:
-        # Models saved before the override table existed have no overrides_.
-        override = getattr(self, "overrides_", {}).get(token)
+    def _without_sastrawi(self, token: str) -> str | None:
+        """The stem of a word Sastrawi is not asked about (overridden or too short), or None."""
+        override = self.overrides_.get(token)
         if override is not None:
-            return str(override)
-        if len(token) < self.min_token_length:
-            return token
-        return str(_sastrawi_stemmer().stem(token)) or token
+            return override
+        return token if len(token) < self.min_token_length else None
+
+    def _stem_uncached(self, token: str) -> str:
+        return self._without_sastrawi(token) or str(_sastrawi_stemmer().stem(token)) or token
 
     def _stem(self, token: str) -> str:
         known = self.stems_.get(token)
         if known is not None:
             return known
-        override = getattr(self, "overrides_", {}).get(token)
-        if override is not None:
-            return str(override)
-        if len(token) < self.min_token_length:
-            return token
-        return stem_token(token) or token
+        return self._without_sastrawi(token) or stem_token(token) or token
 
     def transform(self, X: Iterable[str]) -> list[str]:
         stem = self._stem if self.memo else self._stem_uncached
