@@ -181,19 +181,29 @@ class Classifier:
         ]
         predictions = []
         for heads in self.predict_documents(documents, explain=explain):
-            labels = {head: value.code for head, value in heads.items()}
-            # Without a region every agency code counts as routable; the service
-            # re-decides per region in salur.model.routing.route_prediction.
             emergency = self.emergency_alert(heads)
-            decision = decide(
-                {head: value.probability for head, value in heads.items()},
-                labels,
-                self.thresholds,
-                emergency=emergency,
-                outside_duties=load_taxonomy().outside_duties,
-            )
+            decision = self.decide(heads, self.thresholds, emergency)
             predictions.append(Prediction(heads, decision, self.version, emergency))
         return predictions
+
+    def decide(
+        self,
+        heads: Mapping[str, HeadPrediction],
+        thresholds: Mapping[str, float],
+        emergency: EmergencyAlert | None,
+    ) -> Decision:
+        """The decision on one complaint's heads without a region.
+
+        Every agency code counts as routable here; the service re-decides per
+        region in salur.model.routing.route_prediction.
+        """
+        return decide(
+            {head: value.probability for head, value in heads.items()},
+            {head: value.code for head, value in heads.items()},
+            thresholds,
+            emergency=emergency,
+            outside_duties=load_taxonomy().outside_duties,
+        )
 
     def predict_one(self, text: str, title: str | None = None) -> Prediction:
         return self.predict([text], [title])[0]

@@ -24,7 +24,6 @@ from salur.model.classifier import Classifier
 from salur.model.decision import EMERGENCY, choose_alert_level, choose_threshold
 from salur.model.pipeline import DEFAULT_PARAMS, HEADS, build_pipeline
 from salur.model.routing import GENERIC_REGION, ROUTING_HEADS, thresholds_for_region
-from salur.model.taxonomy import load_taxonomy
 from salur.training.dataset import (
     DataError,
     data_hash,
@@ -394,15 +393,7 @@ def fit_and_measure(
 def measure(classifier: Classifier, test: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Per head, the held-out metrics of ``classifier`` on ``test``, routed as the service routes."""
     predicted = predictions_frame(classifier, test)
-    # As decide() does: an alert on a complaint not called darurat holds it for
-    # review, and so does a category no regional OPD holds.
-    outside = predicted.get("category_pred", pd.Series("", index=predicted.index)).isin(
-        list(load_taxonomy().outside_duties)
-    )
-    alerted = (
-        predicted["possible_emergency"] & (predicted.get("urgency_pred") != EMERGENCY)
-    ).to_numpy()
-    held = outside.to_numpy() | alerted
+    held = predicted["held_for_review"].to_numpy(dtype=bool)
     metrics: dict[str, dict[str, Any]] = {
         head: head_metrics(
             test,
@@ -415,18 +406,18 @@ def measure(classifier: Classifier, test: pd.DataFrame) -> dict[str, dict[str, A
         for head in classifier.heads
     }
     if classifier.emergency_level is not None:
-        metrics["emergency_alert"] = emergency_figures(test, predicted, alerted)
+        metrics["emergency_alert"] = emergency_figures(test, predicted)
     return metrics
 
 
-def emergency_figures(
-    test: pd.DataFrame, predicted: pd.DataFrame, held: np.ndarray
-) -> dict[str, Any]:
+def emergency_figures(test: pd.DataFrame, predicted: pd.DataFrame) -> dict[str, Any]:
     """How the emergency alert did on held-out rows: gold emergencies caught, and its cost."""
     gold = (test["urgency"] != "").to_numpy()
     emergency = (test["urgency"] == EMERGENCY).to_numpy()
     called = (predicted["urgency_pred"] == EMERGENCY).to_numpy()
     raised = predicted["possible_emergency"].to_numpy(dtype=bool)
+    # The rows the alert alone sent to review: raised on an urgency below darurat.
+    held = raised & ~called
     return {
         "gold_emergencies": int(emergency.sum()),
         "called_darurat": int((emergency & called).sum()),
@@ -502,8 +493,15 @@ def predictions_frame(classifier: Classifier, frame: pd.DataFrame) -> pd.DataFra
             columns[URGENCY_PROBABILITY + code] = [
                 r["urgency"].probabilities[code] for r in results
             ]
-    alerts = [classifier.emergency_alert(r) for r in results]
-    columns["possible_emergency"] = [alert is not None and alert.raised for alert in alerts]
+    # At threshold 0 no confidence holds a complaint back: what still sends it
+    # to review is a rule that holds whatever the confidence (a possible
+    # emergency not called darurat, a category no regional OPD holds).
+    anything_routes = dict.fromkeys(classifier.heads, 0.0)
+    decisions = [
+        classifier.decide(r, anything_routes, classifier.emergency_alert(r)) for r in results
+    ]
+    columns["possible_emergency"] = [d.possible_emergency for d in decisions]
+    columns["held_for_review"] = [d.needs_review for d in decisions]
     return pd.DataFrame(columns, index=frame.index)
 
 
