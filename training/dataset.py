@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,15 @@ def load_labelled(data_dir: Path, sources: list[str] | None = None) -> pd.DataFr
     return frame
 
 
+def with_suggestions(unknown: list[str], known: Iterable[str]) -> str:
+    """Each unknown name quoted, with the closest known one: "'agensy' (did you mean 'agency'?)"."""
+    named = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, list(known), n=1)
+        named.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return ", ".join(named)
+
+
 class CorrectionsError(DataError):
     """The corrections cannot be trained on as given; the message says which file and why."""
 
@@ -92,11 +102,9 @@ def load_corrections(directory: Path) -> pd.DataFrame:
         unknown = [column for column in frame.columns if column not in CORRECTION_COLUMNS]
         if unknown:
             # A renamed label column would quietly teach nothing.
-            named = []
-            for column in unknown:
-                close = difflib.get_close_matches(column, CORRECTION_COLUMNS, n=1)
-                named.append(f"{column!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-            raise CorrectionsError(f"{path}: unknown column(s) {', '.join(named)}")
+            raise CorrectionsError(
+                f"{path}: unknown column(s) {with_suggestions(unknown, CORRECTION_COLUMNS)}"
+            )
         if frame.empty:
             raise CorrectionsError(f"{path}: no reviewed rows")
         for column in ("title", *HEADS):

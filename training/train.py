@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import platform
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -34,6 +33,7 @@ from salur.training.dataset import (
     random_split,
     row_digests,
     stable_fraction,
+    with_suggestions,
 )
 from salur.training.evaluate import head_metrics, shown_precision
 from salur.training.sources import dedup_key
@@ -117,16 +117,8 @@ def _read_config(path: Path) -> dict[str, Any]:
     known = {f.name for f in fields(TrainConfig)}
     unknown = sorted(str(key) for key in raw if key not in known)
     if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {_with_suggestions(unknown, known)}")
+        raise ConfigError(f"{path}: unknown setting(s) {with_suggestions(unknown, known)}")
     return raw
-
-
-def _with_suggestions(unknown: list[str], known: Iterable[str]) -> str:
-    named = []
-    for key in unknown:
-        close = difflib.get_close_matches(key, list(known), n=1)
-        named.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    return ", ".join(named)
 
 
 def _check_values(path: Path, values: dict[str, Any]) -> None:
@@ -168,7 +160,7 @@ def _check_values(path: Path, values: dict[str, Any]) -> None:
     unknown = sorted(str(key) for key in pipeline if key not in DEFAULT_PARAMS)
     if unknown:
         raise ConfigError(
-            f"{path}: unknown pipeline setting(s) {_with_suggestions(unknown, DEFAULT_PARAMS)}"
+            f"{path}: unknown pipeline setting(s) {with_suggestions(unknown, DEFAULT_PARAMS)}"
         )
     sources = values.get("sources")
     if sources is not None and (
