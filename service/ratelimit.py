@@ -10,7 +10,19 @@ from __future__ import annotations
 import hashlib
 import time
 
-from limits import parse, storage, strategies
+from limits import RateLimitItem, parse, storage, strategies
+
+
+def _digest(value: str) -> str:
+    # Keys, names and addresses go to the counter store only as digests.
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+
+
+def _seconds_until_free(
+    strategy: strategies.MovingWindowRateLimiter, item: RateLimitItem, namespace: str, key: str
+) -> int:
+    reset_at, _ = strategy.get_window_stats(item, namespace, key)
+    return max(1, int(reset_at - time.time()) + 1)
 
 
 class RateLimiter:
@@ -20,21 +32,40 @@ class RateLimiter:
         self.storage = storage.storage_from_string(storage_uri)
         self.strategy = strategies.MovingWindowRateLimiter(self.storage)
 
-    @staticmethod
-    def _key(api_key: str) -> str:
-        # The key itself is a secret: only a digest goes to the counter store.
-        return hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:32]
-
     def hit(self, api_key: str) -> tuple[bool, int]:
         """(allowed, seconds until a slot frees up)."""
-        key = self._key(api_key)
+        key = _digest(api_key)
         if self.strategy.hit(self.item, "salur", key):
             return True, 0
-        reset_at, _ = self.strategy.get_window_stats(self.item, "salur", key)
-        return False, max(1, int(reset_at - time.time()) + 1)
+        return False, _seconds_until_free(self.strategy, self.item, "salur", key)
 
 
-class LoginThrottle:
+class FailureWindow:
+    """Failures counted per key in a moving window; a key over ``rate`` must wait."""
+
+    def __init__(self, storage_uri: str, rate: str, namespace: str) -> None:
+        self.rate = rate
+        self.item = parse(rate)
+        self.namespace = namespace
+        self.strategy = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+
+    def _wait(self, keys: list[str]) -> int:
+        """0 when no key is over the limit, else the seconds until all are under it."""
+        return max(
+            (
+                _seconds_until_free(self.strategy, self.item, self.namespace, key)
+                for key in keys
+                if not self.strategy.test(self.item, self.namespace, key)
+            ),
+            default=0,
+        )
+
+    def _failed(self, keys: list[str]) -> None:
+        for key in keys:
+            self.strategy.hit(self.item, self.namespace, key)
+
+
+class LoginThrottle(FailureWindow):
     """Failed admin logins per user name and per client address (moving window).
 
     Argon2 makes each guess slow, but not slow enough against a list of
@@ -43,31 +74,21 @@ class LoginThrottle:
     """
 
     def __init__(self, storage_uri: str, rate: str = "10/15 minutes") -> None:
-        self.item = parse(rate)
-        self.strategy = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+        super().__init__(storage_uri, rate, "salur-login")
 
     @staticmethod
     def _keys(username: str, client: str) -> list[str]:
-        return [
-            "user:" + hashlib.sha256(username.strip().lower().encode("utf-8")).hexdigest()[:32],
-            "client:" + hashlib.sha256(client.encode("utf-8")).hexdigest()[:32],
-        ]
+        return ["user:" + _digest(username.strip().lower()), "client:" + _digest(client)]
 
     def wait_seconds(self, username: str, client: str) -> int:
         """0 when a login may be tried, else the seconds until it may."""
-        waits = []
-        for key in self._keys(username, client):
-            if not self.strategy.test(self.item, "salur-login", key):
-                reset_at, _ = self.strategy.get_window_stats(self.item, "salur-login", key)
-                waits.append(max(1, int(reset_at - time.time()) + 1))
-        return max(waits, default=0)
+        return self._wait(self._keys(username, client))
 
     def failed(self, username: str, client: str) -> None:
-        for key in self._keys(username, client):
-            self.strategy.hit(self.item, "salur-login", key)
+        self._failed(self._keys(username, client))
 
 
-class KeyGuessThrottle:
+class KeyGuessThrottle(FailureWindow):
     """Wrong API keys per client address (moving window).
 
     A key an operator chose by hand may be short; after ``rate`` wrong keys
@@ -76,21 +97,11 @@ class KeyGuessThrottle:
     """
 
     def __init__(self, storage_uri: str, rate: str = "30/15 minutes") -> None:
-        self.rate = rate
-        self.item = parse(rate)
-        self.strategy = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
-
-    @staticmethod
-    def _key(client: str) -> str:
-        return "client:" + hashlib.sha256(client.encode("utf-8")).hexdigest()[:32]
+        super().__init__(storage_uri, rate, "salur-key")
 
     def wait_seconds(self, client: str) -> int:
         """0 when a keyed request may be tried, else the seconds until it may."""
-        key = self._key(client)
-        if self.strategy.test(self.item, "salur-key", key):
-            return 0
-        reset_at, _ = self.strategy.get_window_stats(self.item, "salur-key", key)
-        return max(1, int(reset_at - time.time()) + 1)
+        return self._wait(["client:" + _digest(client)])
 
     def failed(self, client: str) -> None:
-        self.strategy.hit(self.item, "salur-key", self._key(client))
+        self._failed(["client:" + _digest(client)])
