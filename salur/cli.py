@@ -327,7 +327,7 @@ def export_corrections_command(
     """
     from salur.service.review import export_corrections
     from salur.service.settings import Settings
-    from salur.service.storage import StorageUnavailable, Store
+    from salur.service.storage import StorageUnavailable, Store, sqlite_file
 
     url = database_url or Settings().database_url
     database_file = sqlite_file(url)
@@ -393,16 +393,6 @@ def default_corrections_path() -> Path:
 
     data_dir = TrainConfig.from_file(default_config_path()).data_dir
     return data_dir / "corrections" / "corrections.csv"
-
-
-def sqlite_file(database_url: str) -> Path | None:
-    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return Path(url.database)
 
 
 def _user_error(error: Exception) -> bool:

@@ -48,8 +48,12 @@ ItemId = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # Indonesia's three zones by their usual names; elsewhere the zone's own abbreviation.
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA"}
-ZONE_NAMES["Asia/Jayapura"] = "WIT"
+ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
 
 
 def local_time(moment: datetime, timezone: str, seconds: bool = False) -> str:
@@ -352,6 +356,7 @@ def queue_page(
     items = store.queue(flt, limit=QUEUE_PAGE_SIZE, offset=(page - 1) * QUEUE_PAGE_SIZE)
     # Page links keep the filters; an empty value means "semua".
     keep = {name: value or "" for name, value in selected.items()}
+    zones = {item.id: desk_timezone(request, item.region) for item in items}
     filters = [
         ("region", "Wilayah", sorted(runtime.regions)),
         ("agency", "OPD", list(runtime.taxonomy.agencies)),
@@ -374,10 +379,8 @@ def queue_page(
             "here": urlencode({**keep, "page": page}),
             "filters": filters,
             "selected": selected,
-            "days_left": {
-                item.id: days_left(item, desk_timezone(request, item.region)) for item in items
-            },
-            "zones": {item.id: desk_timezone(request, item.region) for item in items},
+            "days_left": {item.id: days_left(item, zones[item.id]) for item in items},
+            "zones": zones,
         },
     )
 
@@ -396,6 +399,7 @@ def item_page(
     if item is None:
         raise HTTPException(404, f"no complaint {item_id}")
     region = runtime_of(request).regions.get(item.region)
+    timezone = desk_timezone(request, item.region)
     return render(
         request,
         "item.html",
@@ -405,8 +409,8 @@ def item_page(
             "choices": choices(request, item.region),
             "opds": region.opds if region else {},
             "audit": store.audit(item_id),
-            "days_left": days_left(item, desk_timezone(request, item.region)),
-            "timezone": desk_timezone(request, item.region),
+            "days_left": days_left(item, timezone),
+            "timezone": timezone,
             "from_queue": queue_query(from_queue),
         },
     )

@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from salur.model.decision import EMERGENCY
 from salur.model.pii import mask_pii
 from salur.model.pipeline import CORRECTION_COLUMNS
 from salur.model.routing import ROUTING_HEADS
@@ -49,7 +50,7 @@ def to_record(item: ClassifyRequest, answer: ClassifyResponse) -> ComplaintRecor
         # A possible emergency heads the queue with the darurat ones, whatever
         # urgency the model chose: that choice is what the admin should check.
         urgency_rank=(
-            URGENCY_ORDER["darurat"]
+            URGENCY_ORDER[EMERGENCY]
             if answer.decision.possible_emergency
             else URGENCY_ORDER.get(answer.urgency.code, 9)
         ),

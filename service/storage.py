@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+from salur.model.decision import EMERGENCY
 from salur.model.pipeline import HEADS
 from sqlalchemy import (
     JSON,
@@ -36,7 +37,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -51,7 +52,6 @@ REVIEWED = (ACCEPTED, CORRECTED, NOT_AUTHORITY)
 # An admin decides an item once; a decided item is not decided again silently.
 REVIEWABLE = (PENDING, AUTO_ROUTED)
 URGENCY_ORDER = {"darurat": 0, "tinggi": 1, "sedang": 2, "rendah": 3}
-EMERGENCY = "darurat"
 
 
 class StorageUnavailable(RuntimeError):
@@ -212,6 +212,14 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
 def migrate(url: str) -> None:
     """Bring the schema to the newest Alembic revision."""
     from alembic import command
@@ -226,8 +234,9 @@ def migrate(url: str) -> None:
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        database_file = sqlite_file(url)
+        if database_file is not None:
+            database_file.parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.schema_ready = False
