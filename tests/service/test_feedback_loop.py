@@ -15,12 +15,17 @@ from salur.training.dataset import load_corrections
 from tests.service.test_storage import record
 
 
-@pytest.fixture
-def reviewed_store(tmp_path):
+def three_queued(tmp_path):
+    """A queue database holding three pending complaints, and those three."""
     store = Store(f"sqlite:///{tmp_path}/q.db")
     store.ensure_schema()
     store.save_complaints([record(1), record(2), record(3)])
-    a, b, c = store.queue(QueueFilter())
+    return store, store.queue(QueueFilter())
+
+
+@pytest.fixture
+def reviewed_store(tmp_path):
+    store, (a, b, c) = three_queued(tmp_path)
     store.review(a.id, "admin", ACCEPTED)
     store.review(b.id, "admin", CORRECTED, {"agency": "perhubungan"})
     store.review(c.id, "admin", NOT_AUTHORITY)
@@ -39,10 +44,7 @@ def test_export_has_training_shape_and_reloads(reviewed_store, tmp_path):
 
 
 def test_only_labels_a_reviewer_decided_are_exported(tmp_path):
-    store = Store(f"sqlite:///{tmp_path}/q.db")
-    store.ensure_schema()
-    store.save_complaints([record(1), record(2), record(3)])
-    accepted, urgency_changed, agency_changed = store.queue(QueueFilter())
+    store, (accepted, urgency_changed, agency_changed) = three_queued(tmp_path)
     store.review(accepted.id, "admin", ACCEPTED)
     store.review(urgency_changed.id, "admin", CORRECTED, {"urgency": "darurat"})
     store.review(agency_changed.id, "admin", CORRECTED, {"agency": "perhubungan"})
