@@ -102,10 +102,12 @@ class Classifier:
             return None
         return EmergencyAlert(urgency.probabilities.get(EMERGENCY, 0.0), self.emergency_level)
 
-    @property
-    def heads_without_threshold(self) -> tuple[str, ...]:
-        """Heads the metadata gives no threshold: each of them routes nothing automatically."""
-        return tuple(head for head in self.heads if head not in self.thresholds)
+    def heads_without_threshold(
+        self, overrides: Mapping[str, float] | None = None
+    ) -> tuple[str, ...]:
+        """Heads neither the metadata nor ``overrides`` give a threshold: none is ever confident."""
+        given = {**self.thresholds, **(overrides or {})}
+        return tuple(head for head in self.heads if head not in given)
 
     @classmethod
     def load(cls, directory: Path, expected_sha256: str | None = None) -> Classifier:

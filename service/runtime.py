@@ -45,7 +45,7 @@ def load_runtime(settings: Settings) -> Runtime:
         for code in regions
     }
     runtime = Runtime(classifier, taxonomy, regions, thresholds, per_region)
-    unset = [head for head in classifier.heads_without_threshold if head not in settings.thresholds]
+    unset = classifier.heads_without_threshold(settings.thresholds)
     if unset:
         # Safe (everything goes to review) but surprising: say why nothing routes.
         log.warning(

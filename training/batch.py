@@ -329,17 +329,11 @@ def classify_csv(
     missing_heads = [h for h in HEADS if h not in classifier.heads]
     if missing_heads:
         raise InputError(f"model {classifier.version} has no head(s) {', '.join(missing_heads)}")
-    unset = [
-        head
-        for head in classifier.heads_without_threshold
-        if head not in (threshold_overrides or {})
-    ]
+    unset = classifier.heads_without_threshold(threshold_overrides)
     if unset:
         notify(
-            f"model {classifier.version} has no threshold for {', '.join(unset)}: "
-            "needs_review is True for every row"
-            if "agency" in unset
-            else f"model {classifier.version} has no threshold for {', '.join(unset)}"
+            f"model {classifier.version} has no threshold for {', '.join(unset)}"
+            + (": needs_review is True for every row" if "agency" in unset else "")
         )
     texts = frame[text_column].tolist()
     titles = frame[title_column].tolist() if title_column else [None] * len(frame)
