@@ -1,9 +1,6 @@
 """From admin corrections to a training dataset, and model promotion rules."""
 
 import csv
-import os
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -13,6 +10,7 @@ from salur.service.storage import ACCEPTED, CORRECTED, NOT_AUTHORITY, QueueFilte
 from salur.training.dataset import load_corrections
 
 from tests.service.test_storage import record
+from tests.training.test_batch import run_cli
 
 
 def three_queued(tmp_path):
@@ -79,37 +77,17 @@ def test_export_failure_leaves_nothing_half_written(reviewed_store, tmp_path, mo
 
 def test_export_cli(reviewed_store, tmp_path):
     out = tmp_path / "export.csv"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "salur.cli",
-            "export-corrections",
-            "--output",
-            str(out),
-            "--database-url",
-            reviewed_store.url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_cli(
+        "export-corrections", "--output", str(out), "--database-url", reviewed_store.url
     )
     assert result.returncode == 0, result.stderr
     assert "exported 2" in result.stderr and len(pd.read_csv(out)) == 2
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "salur.cli",
-            "export-corrections",
-            "--output",
-            "/proc/forbidden/x.csv",
-            "--database-url",
-            reviewed_store.url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    bad = run_cli(
+        "export-corrections",
+        "--output",
+        "/proc/forbidden/x.csv",
+        "--database-url",
+        reviewed_store.url,
     )
     assert bad.returncode != 0 and "cannot write" in bad.stderr and "Traceback" not in bad.stderr
 
@@ -338,20 +316,12 @@ def test_held_out_rows_a_version_trained_on_are_left_out(fitted_small, small_fra
 
 def test_export_refuses_a_sqlite_database_that_does_not_exist(tmp_path):
     missing = tmp_path / "nowhere.db"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "salur.cli",
-            "export-corrections",
-            "--output",
-            str(tmp_path / "c.csv"),
-            "--database-url",
-            f"sqlite:///{missing}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_cli(
+        "export-corrections",
+        "--output",
+        str(tmp_path / "c.csv"),
+        "--database-url",
+        f"sqlite:///{missing}",
     )
     assert result.returncode != 0 and "no review database" in result.stderr
     assert not missing.exists() and "Traceback" not in result.stderr
@@ -375,13 +345,7 @@ def test_promote_and_serve_from_a_models_root_of_the_deployment(
     config.write_text(f"data_dir: {data}\nmodels_dir: {root}\n", encoding="utf-8")
 
     def promote(*args, **env):
-        return subprocess.run(
-            [sys.executable, "-m", "salur.cli", "promote", *args, "--config", str(config)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, **env},
-        )
+        return run_cli("promote", *args, "--config", str(config), env=env)
 
     # Outside the package's models/ and no root named: refused, saying what to give.
     refused = promote(str(root / "v1"))
