@@ -31,6 +31,12 @@ _ESCAPED_BREAK = re.compile(r"\\[nrt]")
 # (No training text has any, so reading them away changes nothing learned.)
 _HTML_TAG = re.compile(r"<[A-Za-z/!][^>]{0,200}>")
 _HTML_ENTITY = re.compile(r"&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")
+# Exports that drop line breaks outright glue the last word of one line onto
+# the first of the next ("Kabupaten BandungMohon", "terimakasihDengan"): a
+# quarter of the Kab. Bandung SP4N-LAPOR! texts. A capital right after two
+# lowercase letters starts a new word; one lowercase letter before it does not
+# ("eKTP", "McD").
+_GLUED_LINE = re.compile(r"(?<=[a-z]{2})(?=[A-Z])")
 # Patterns that scan runs of word characters start only where such a run
 # starts and never give back what a possessive quantifier took: with a plain
 # "\b[\w.+-]+@" every dot in "1.1.1.1…" is a new start that rescans the rest,
@@ -87,6 +93,7 @@ def basic_clean(text: str) -> str:
     if _HTML_ENTITY.search(text):
         text = html.unescape(text)
     text = _HTML_TAG.sub(" ", text)
+    text = _GLUED_LINE.sub(" ", text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = _PLACEHOLDER.sub(lambda match: f" x{match.group(1).lower()} ", text)
     text = _URL.sub(" xurl ", text)

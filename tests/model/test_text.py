@@ -39,6 +39,13 @@ def normalizer():
             "<p>Jalan&nbsp;rusak</p><br/>di desa &amp; &quot;kecamatan&quot;",
             "jalan rusak di desa kecamatan",
         ),
+        # Line breaks an export dropped: the next line's capital starts a word,
+        # but a capital after a single lowercase letter ("eKTP") does not.
+        (
+            "Kabupaten BandungMohon segera diperbaikiTerima kasih",
+            "kabupaten bandung mohon segera diperbaiki terima kasih",
+        ),
+        ("eKTP saya hilang", "ektp saya hilang"),
         ("", ""),
         ("!!! ??? ...", ""),
     ],
