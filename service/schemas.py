@@ -38,6 +38,13 @@ class ClassifyRequest(BaseModel):
         description="The intake system's own id.",
     )
 
+    @field_validator("channel", mode="before")
+    @classmethod
+    def fold_channel(cls, value: object) -> object:
+        # Intake systems write "SMS" or "Web " as often as "sms": the same
+        # channel, and one batch item written so should not fail the batch.
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("text", "title")
     @classmethod
     def drop_nul_characters(cls, value: str | None) -> str | None:

@@ -71,6 +71,12 @@ def test_bad_input_is_a_4xx_with_reason(client, auth, payload, status, needle):
     assert needle in response.text.lower()
 
 
+def test_channel_is_read_whatever_its_case(client, auth):
+    response = client.post("/v1/classify", json={"text": TEXT, "channel": " SMS "}, headers=auth)
+    assert response.status_code == 200
+    assert response.json()["channel"] == "sms"
+
+
 def test_validation_errors_do_not_echo_the_text(client, auth):
     secret = "Nama saya Budi NIK 3173012345678901 rumah saya kebanjiran"
     response = client.post("/v1/classify", json={"text": secret, "oops": True}, headers=auth)
