@@ -35,6 +35,7 @@ from salur.service.schemas import (
     ReportTypeResult,
     TaxonomyEntry,
     TaxonomyResponse,
+    parse_batch_item,
 )
 from salur.service.storage import RequestIdConflict, StorageUnavailable
 
@@ -262,8 +263,12 @@ def classify_batch(batch: BatchRequest, request: Request) -> BatchResponse:
         )
     results: list[BatchItemResult | None] = [None] * len(batch.items)
     good: list[tuple[int, ClassifyRequest, str]] = []
-    for index, item in enumerate(batch.items):
+    for index, raw in enumerate(batch.items):
         try:
+            try:
+                item = parse_batch_item(raw)
+            except ValueError as error:
+                raise InputProblem(422, str(error)) from None
             good.append((index, item, check_item(item, request, runtime)))
         except InputProblem as problem:
             results[index] = BatchItemResult(

@@ -138,6 +138,34 @@ def test_batch_with_some_bad_items(client, auth):
     assert len(ids) == 2
 
 
+def test_a_malformed_batch_item_fails_alone_without_echoing_it(client, auth):
+    secret = "Nama saya Budi NIK 3173012345678901"
+    items = [
+        {"text": TEXT},
+        {"text": 5},
+        {"text": secret, "unexpected": secret},
+        "just a string",
+        {"text": TEXT, "channel": "SMS Gateway!"},
+    ]
+    response = client.post("/v1/classify/batch", json={"items": items}, headers=auth)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [i["ok"] for i in body["items"]] == [True, False, False, False, False]
+    errors = [i["error"] for i in body["items"][1:]]
+    assert {e["status"] for e in errors} == {422}
+    assert "text" in errors[0]["detail"] and "string" in errors[0]["detail"]
+    assert "unexpected" in errors[1]["detail"]
+    assert "pattern" in errors[3]["detail"]
+    assert "3173012345678901" not in response.text and "Budi" not in response.text
+
+
+def test_batch_documents_its_items_as_classify_requests(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["BatchRequest"]
+    assert schema["properties"]["items"]["items"] == {
+        "$ref": "#/components/schemas/ClassifyRequest"
+    }
+
+
 def test_batch_item_ids_are_their_places_so_a_fixed_retry_is_recognised(make_client, auth):
     client = make_client(thresholds={"agency": 1.01})  # every item goes to review
     headers = {**auth, "X-Request-ID": "intake-42"}
