@@ -96,7 +96,17 @@ def promote_model(
             f"{candidate} is not a version folder inside {models_root}; give --models-root "
             "(the SALUR_MODELS_ROOT the service serves from) or move the version there"
         )
-    current = (current or served_model_dir(models_root)).resolve()
+    served = served_model_dir(models_root)
+    if current is None and not served.is_dir():
+        # A deployment's own models root before its first promotion serves
+        # nothing (no PROMOTED, no default): there is no model to be worse than.
+        _point_at(candidate, models_root)
+        return (
+            f"{served} does not exist, so nothing was served from {models_root} and there was "
+            f"no model to compare with; promoted {candidate.name}; restart the service "
+            "(salur serve) to load it"
+        )
+    current = (current or served).resolve()
     comparison = compare_models(current, candidate, config, held_out)
     agency = comparison["per_head"]["agency"]
     report = format_comparison(comparison)
@@ -120,6 +130,12 @@ def promote_model(
             f"({agency['new_macro_f1']:.3f} < {agency['old_macro_f1']:.3f}); "
             f"use --force to promote anyway\n{report}"
         )
+    _point_at(candidate, models_root)
+    return f"{report}\npromoted {candidate.name}; restart the service (salur serve) to load it"
+
+
+def _point_at(candidate: Path, models_root: Path) -> None:
+    """Write ``models_root/PROMOTED`` atomically: a service starting meanwhile reads old or new."""
     fd, tmp = tempfile.mkstemp(dir=models_root, prefix=f".{PROMOTED_NAME}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(candidate.name + "\n")
@@ -128,4 +144,3 @@ def promote_model(
     # Readable by a service running as another user (mkstemp makes it 0600).
     os.chmod(tmp, 0o644)
     os.replace(tmp, models_root / PROMOTED_NAME)
-    return f"{report}\npromoted {candidate.name}; restart the service (salur serve) to load it"
