@@ -123,10 +123,12 @@ def route_prediction(
     region: Region,
     thresholds: Mapping[str, float],
     taxonomy: Taxonomy,
+    text: str = "",
 ) -> RoutedPrediction:
+    """Route one prediction in ``region``; ``text`` (title and body) names a local office."""
     merged = region.thresholds_over(thresholds)
     labels = {head: value.code for head, value in prediction.heads.items()}
-    routing = route_agency(region, labels["agency"], labels.get("category", ""))
+    routing = route_agency(region, labels["agency"], labels.get("category", ""), text)
     confidences = {head: value.probability for head, value in prediction.heads.items()}
     gate_threshold = merged.get("agency", 1.0)
     if routing.override:

@@ -9,7 +9,7 @@ from salur.model.classifier import HeadPrediction
 from salur.model.regions import unknown_region
 from salur.model.routing import RoutedPrediction, route_prediction
 from salur.model.taxonomy import Taxonomy
-from salur.model.text import readable_word_count
+from salur.model.text import compose_document, readable_word_count
 from salur.service.auth import require_api_key
 from salur.service.review import to_record
 from salur.service.runtime import Runtime
@@ -141,6 +141,7 @@ def to_response(
         agency=AgencyResult(
             **agency,
             opd_name=routed.routing.opd_name,
+            local_office=routed.routing.local_office,
             predicted_code=routed.routing.predicted_agency,
             override=routed.routing.override,
         ),
@@ -176,7 +177,11 @@ def classify_items(
         items, regions, item_ids, predictions, strict=True
     ):
         routed = route_prediction(
-            prediction, runtime.regions[region], runtime.thresholds_for(region), runtime.taxonomy
+            prediction,
+            runtime.regions[region],
+            runtime.thresholds_for(region),
+            runtime.taxonomy,
+            compose_document(item.title, item.text),
         )
         responses.append(to_response(routed, item, region, item_id, runtime))
         metrics.decisions.labels("routing", routed.decision.outcome).inc()

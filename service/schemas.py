@@ -111,6 +111,14 @@ class HeadResult(BaseModel):
 
 class AgencyResult(HeadResult):
     opd_name: str | None = Field(description="The region's own name for this OPD.")
+    local_office: str | None = Field(
+        default=None,
+        description=(
+            "For the local office (kewilayahan): the one kelurahan, desa or kecamatan of the "
+            "region that the complaint names, which opd_name then is; null when it names "
+            "none or several"
+        ),
+    )
     predicted_code: str = Field(description="The model's agency before region overrides.")
     override: str | None = None
 

@@ -22,7 +22,7 @@ from salur.model.pipeline import HEADS
 from salur.model.regions import Region
 from salur.model.routing import route_prediction, strict_routing_note, thresholds_for_region
 from salur.model.taxonomy import load_taxonomy
-from salur.model.text import readable_word_count
+from salur.model.text import compose_document, readable_word_count
 
 OUTPUT_COLUMNS = [
     "agency",
@@ -337,7 +337,9 @@ def classify_csv(
         )
     texts = frame[text_column].tolist()
     titles = frame[title_column].tolist() if title_column else [None] * len(frame)
-    columns = [*OUTPUT_COLUMNS, "opd_name"] if region is not None else OUTPUT_COLUMNS
+    columns = (
+        [*OUTPUT_COLUMNS, "opd_name", "local_office"] if region is not None else OUTPUT_COLUMNS
+    )
     renamed = keep_input_columns(frame, columns)
     if renamed:
         notify(
@@ -361,8 +363,13 @@ def classify_csv(
             for start in range(0, len(frame), batch_size):
                 chunk = slice(start, start + batch_size)
                 predictions = classifier.predict(texts[chunk], titles[chunk], explain=False)
-                for prediction, has_words in zip(predictions, readable[chunk], strict=True):
-                    row = route(prediction) if has_words else WORDLESS_ROW
+                for prediction, has_words, document in zip(
+                    predictions,
+                    readable[chunk],
+                    map(compose_document, titles[chunk], texts[chunk]),
+                    strict=True,
+                ):
+                    row = route(prediction, document) if has_words else WORDLESS_ROW
                     for column in columns:
                         results[column].append(row.get(column))
                 progress.advance(task, len(texts[chunk]))
@@ -479,8 +486,8 @@ def _router(
     region: Region | None,
     overrides: Mapping[str, float],
     notify: Callable[[str], None],
-) -> Callable[[Prediction], dict[str, object]]:
-    """Prediction → output row, as the model decides alone or as ``region`` routes."""
+) -> Callable[[Prediction, str], dict[str, object]]:
+    """(prediction, title+text) → output row, as the model decides alone or as ``region`` routes."""
     if region is None:
         measured = sorted(classifier.region_thresholds or {})
         if measured:
@@ -489,7 +496,11 @@ def _router(
                 f"complaints of {', '.join(measured)}; for complaints of another region "
                 "they are not certified (pass --region to route as the service does there)"
             )
-        return _model_row
+
+        def model_row(prediction: Prediction, document: str) -> dict[str, object]:
+            return _model_row(prediction)
+
+        return model_row
     taxonomy = load_taxonomy()
     thresholds = thresholds_for_region(
         region.code, classifier.thresholds, classifier.region_thresholds, overrides
@@ -498,14 +509,15 @@ def _router(
     if note:
         notify(f"{note} (model {classifier.version}); rows are marked as the service routes them")
 
-    def routed_row(prediction: Prediction) -> dict[str, object]:
-        routed = route_prediction(prediction, region, thresholds, taxonomy)
+    def routed_row(prediction: Prediction, document: str) -> dict[str, object]:
+        routed = route_prediction(prediction, region, thresholds, taxonomy, document)
         return {
             **_model_row(prediction),
             "agency": routed.routing.agency,
             "agency_confidence": round(routed.agency_confidence, 4),
             **_decision_columns(routed.decision),
             "opd_name": routed.routing.opd_name or "",
+            "local_office": routed.routing.local_office or "",
         }
 
     return routed_row

@@ -3,7 +3,14 @@ from pathlib import Path
 import pytest
 from salur.model.classifier import Alternative, HeadPrediction, Prediction
 from salur.model.decision import Decision
-from salur.model.regions import Region, RegionError, load_regions, parse_region, route_agency
+from salur.model.regions import (
+    Region,
+    RegionError,
+    load_regions,
+    locate_local_office,
+    parse_region,
+    route_agency,
+)
 from salur.model.routing import route_prediction
 from salur.model.taxonomy import load_taxonomy
 
@@ -140,3 +147,82 @@ def test_shipped_bandung_file_sends_street_lighting_to_public_works():
     assert (
         route_agency(regions["kota-surabaya"], "perhubungan", "penerangan_jalan").override is None
     )
+
+
+OFFICES = (
+    "Kelurahan Ploso",
+    "Kelurahan Kapas Madya",
+    "Kelurahan Kapas Madya Baru",
+    "Kecamatan Gubeng",
+    "Kecamatan Tambaksari",
+    "Kecamatan Amatan",
+    "Desa Sukamaju",
+    "Kelurahan Sumur Welut",
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "office"),
+    [
+        ("Petugas Kel. Ploso tidak ada di tempat", "Kelurahan Ploso"),
+        ("pelayanan kelurahan ploso lambat", "Kelurahan Ploso"),
+        ("kel.ploso", "Kelurahan Ploso"),
+        ("KEC. GUBENG, surat belum jadi", "Kecamatan Gubeng"),
+        ("jalan di ds.sukamaju rusak", "Desa Sukamaju"),
+        ("kel. sumurwelut", "Kelurahan Sumur Welut"),
+        ("Kelurahan Sumur  Welut", "Kelurahan Sumur Welut"),
+        # The longest name wins over a name it contains.
+        ("RT di kelurahan kapas  madya baru minta iuran", "Kelurahan Kapas Madya Baru"),
+        # A ward and its district: the ward is the more precise office.
+        ("warga kel ploso kec tambaksari", "Kelurahan Ploso"),
+        # Two wards: naming none beats forwarding to the wrong one.
+        ("saya warga kel ploso, masalahnya di kelurahan kapas madya", None),
+        ("kecamatan gubeng dan kecamatan tambaksari saling lempar", None),
+        # A name without its kind is a street, a station or a market as often.
+        ("macet di depan Stasiun Gubeng", None),
+        # "kecamatan" is not "kec" + an office called Amatan.
+        ("pihak kecamatan tidak peduli", None),
+        ("kelurahan tidak peduli", None),
+        ("", None),
+    ],
+)
+def test_locate_local_office(text, office):
+    assert locate_local_office(text, OFFICES) == office
+
+
+def test_only_a_complaint_for_the_local_office_is_sent_to_a_named_office():
+    region = Region(
+        "r", "R", {"kewilayahan": "Kelurahan setempat", "pupr": "PU"}, local_offices=OFFICES
+    )
+    named = route_agency(region, "kewilayahan", "kewilayahan", "loket kel. ploso tutup")
+    assert (named.opd_name, named.local_office) == ("Kelurahan Ploso", "Kelurahan Ploso")
+    unnamed = route_agency(region, "kewilayahan", "kewilayahan", "loket kelurahan tutup")
+    assert (unnamed.opd_name, unnamed.local_office) == ("Kelurahan setempat", None)
+    sectoral = route_agency(region, "pupr", "jalan_jembatan", "jalan rusak di kel. ploso")
+    assert (sectoral.opd_name, sectoral.local_office) == ("PU", None)
+
+
+@pytest.mark.parametrize(
+    ("offices", "message"),
+    [
+        ("Kelurahan Ploso", "must be a list"),
+        (["Kantor Ploso"], "must start with one of"),
+        (["Kelurahan"], "must start with one of"),
+    ],
+)
+def test_local_offices_are_validated(offices, message):
+    data = {"code": "x", "name": "X", "opds": {}, "local_offices": offices}
+    with pytest.raises(RegionError, match=message):
+        parse_region(data, load_taxonomy())
+
+
+def test_shipped_regions_name_their_local_offices():
+    regions = load_regions(REGIONS, load_taxonomy())
+    surabaya, bandung = regions["kota-surabaya"], regions["kab-bandung"]
+    assert {"Kelurahan Ploso", "Kecamatan Gubeng", "Kecamatan Asemrowo"} <= set(
+        surabaya.local_offices
+    )
+    # Spelled once: the history's "Asemrowo" and Kepmendagri's "Asem Rowo" are one office.
+    assert "Kecamatan Asem Rowo" not in surabaya.local_offices
+    assert "Kecamatan Pangalengan" in bandung.local_offices
+    assert len(bandung.local_offices) == 31

@@ -42,6 +42,37 @@ def test_region_is_optional_and_defaults(client, auth):
     assert body["agency"]["opd_name"] == "Pekerjaan umum dan penataan ruang"
 
 
+def test_a_complaint_for_the_local_office_names_the_office_it_mentions(make_client, auth, tmp_path):
+    import shutil
+
+    import yaml
+    from salur.model.taxonomy import load_taxonomy
+    from salur.service.settings import DEFAULT_REGIONS_DIR
+
+    # Every category goes to the local office here, so whatever the small test
+    # model predicts, the office lookup is what decides opd_name.
+    shutil.copy(DEFAULT_REGIONS_DIR / "default.yaml", tmp_path / "default.yaml")
+    region = {
+        "code": "kota-uji",
+        "name": "Kota Uji",
+        "opds": {"kewilayahan": "Kelurahan setempat"},
+        "category_overrides": dict.fromkeys(load_taxonomy().categories, "kewilayahan"),
+        "local_offices": ["Kelurahan Ploso", "Kecamatan Gubeng"],
+    }
+    (tmp_path / "kota-uji.yaml").write_text(yaml.safe_dump(region), encoding="utf-8")
+    client = make_client(regions_dir=tmp_path)
+
+    def agency(text):
+        payload = {"text": text, "region": "kota-uji"}
+        return client.post("/v1/classify", json=payload, headers=auth).json()["agency"]
+
+    named = agency("Pelayanan loket kel. Ploso lambat, petugas tidak ada saat jam kerja")
+    assert named["code"] == "kewilayahan"
+    assert named["local_office"] == named["opd_name"] == "Kelurahan Ploso"
+    unnamed = agency("Pelayanan loket kelurahan lambat, petugas tidak ada saat jam kerja")
+    assert unnamed["local_office"] is None and unnamed["opd_name"] == "Kelurahan setempat"
+
+
 def test_unknown_region_lists_known_ones(client, auth):
     response = client.post("/v1/classify", json={"text": TEXT, "region": "atlantis"}, headers=auth)
     assert response.status_code == 422

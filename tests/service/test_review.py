@@ -106,19 +106,25 @@ def test_login_checks_password_and_csrf(review_client):
 
 
 def test_accept_correct_and_audit_through_the_page(review_client, auth):
-    classify(review_client, auth, region="kota-surabaya")
-    classify(
-        review_client,
-        auth,
-        "bantuan pkh belum cair sudah tiga bulan",
-        region="kota-surabaya",
-        channel="sms",
-    )
+    answers = [classify(review_client, auth, region="kota-surabaya")]
+    answers += [
+        classify(
+            review_client,
+            auth,
+            "bantuan pkh belum cair sudah tiga bulan",
+            region="kota-surabaya",
+            channel="sms",
+        )
+    ]
     login(review_client)
     queue = review_client.get("/admin")
     ids = [int(i) for i in re.findall(r'<tr data-id="(\d+)"', queue.text)]
     assert len(ids) == 2
     first, second = ids
+    # Each item page says where the complaint would go in its region.
+    pages = " ".join(review_client.get(f"/admin/items/{i}").text for i in ids)
+    for answer in answers:
+        assert f"OPD tujuan: {answer['agency']['opd_name']}" in pages
     filtered = review_client.get("/admin?channel=sms")
     assert re.findall(r'<tr data-id="(\d+)"', filtered.text) == [str(second)]
 

@@ -216,7 +216,32 @@ def test_classify_routes_as_the_service_does_in_a_region(model_dir, tmp_path):
     frame = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert list(frame["opd_name"][:2]) == [f"OPD {code}" for code in frame["agency"][:2]]
     assert frame.loc[2, "opd_name"] == ""
+    assert list(frame["local_office"]) == ["", "", ""]
     assert list(frame["needs_review"]) == ["True", "True", "True"]
+    # A region that sends every category to the local office, which the text names.
+    categories = ", ".join(f"{code}: kewilayahan" for code in load_taxonomy().categories)
+    (regions / "wards.yaml").write_text(
+        f"code: wards\nname: Wards\nopds: {{kewilayahan: Kelurahan setempat}}\n"
+        f"category_overrides: {{{categories}}}\nlocal_offices: [Kelurahan Ploso]\n"
+    )
+    pd.DataFrame(
+        {"text": ["jalan rusak di kel. Ploso", "jalan rusak"], "title": ["", "Kel. Ploso"]}
+    ).to_csv(source, index=False)
+    wards = classify(
+        source,
+        out,
+        model_dir,
+        "--region",
+        "wards",
+        "--regions-dir",
+        str(regions),
+        "--title-column",
+        "title",
+    )
+    assert wards.returncode == 0, wards.stderr
+    frame = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert list(frame["local_office"]) == ["Kelurahan Ploso", "Kelurahan Ploso"]
+    assert list(frame["opd_name"]) == ["Kelurahan Ploso", "Kelurahan Ploso"]
     unknown = classify(
         source, out, model_dir, "--region", "atlantis", "--regions-dir", str(regions)
     )

@@ -1,0 +1,71 @@
+"""A region's kelurahan, desa and kecamatan offices, for its region file's ``local_offices``.
+
+Two sources, both in ``datasets/``: the offices its complaint history was sent
+to (the agency mapping's ``kewilayahan`` rows), and the kecamatan of the
+Kepmendagri 2022 list for its ``kemendagri_code``. Prints YAML to paste:
+
+    python -m salur.training.offices --mapping datasets/mappings/surabaya_agency.csv \\
+        --kemendagri-code 35.78
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pandas as pd
+from salur.model.regions import LOCAL_AGENCY, OFFICE_KINDS
+
+DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+DISTRICTS = DATASETS / "lexicons" / "wilayah_kepmendagri2022_districts.csv"
+# "Kecamatan Pangalengan Kabupaten Bandung": the region is implied by the file.
+_REGION_SUFFIX = re.compile(r"\s+(?:kabupaten|kab\.|kota)\s+.*$", re.IGNORECASE)
+
+
+def offices_from_mapping(mapping: Path) -> set[str]:
+    table = pd.read_csv(mapping, dtype=str, keep_default_na=False)
+    names = table.loc[table["code"] == LOCAL_AGENCY, "region_name"]
+    offices = set()
+    for name in names:
+        office = " ".join(_REGION_SUFFIX.sub("", name).split())
+        kind, _, rest = office.partition(" ")
+        if kind.lower() in OFFICE_KINDS and rest:
+            offices.add(f"{kind.title()} {rest}")
+    return offices
+
+
+def districts_of(kemendagri_code: str, districts: Path = DISTRICTS) -> set[str]:
+    table = pd.read_csv(districts, sep=";", dtype=str, keep_default_na=False)
+    regency = kemendagri_code.replace(".", "")
+    return {f"Kecamatan {name}" for name in table.loc[table["regency_id"] == regency, "name"]}
+
+
+def local_offices(mapping: Path | None, kemendagri_code: str | None) -> list[str]:
+    """Both sources, one name per office: "Asem Rowo" and "Asemrowo" are one kecamatan.
+
+    The history's spelling wins, since it is how the region names its office.
+    """
+    offices: dict[str, str] = {}
+    sources = [
+        offices_from_mapping(mapping) if mapping is not None else set(),
+        districts_of(kemendagri_code) if kemendagri_code else set(),
+    ]
+    for source in sources:
+        for office in sorted(source):
+            offices.setdefault(re.sub(r"[^a-z]", "", office.lower()), office)
+    return sorted(offices.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mapping", type=Path, help="The region's agency mapping CSV.")
+    parser.add_argument("--kemendagri-code", help="The region's code, e.g. 35.78.")
+    args = parser.parse_args()
+    print("local_offices:")
+    for office in local_offices(args.mapping, args.kemendagri_code):
+        print(f"  - {office}")
+
+
+if __name__ == "__main__":
+    main()
