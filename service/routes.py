@@ -363,6 +363,7 @@ def region_detail(code: str, request: Request) -> RegionDetail:
         ],
         unmapped_agency_codes=sorted(set(tax.agencies) - set(region.opds)),
         category_overrides=region.category_overrides,
+        local_offices=list(region.local_offices),
         thresholds=region.thresholds_over(runtime.thresholds_for(region.code)),
         model_has_history=runtime.has_history(region.code),
     )

@@ -224,6 +224,12 @@ class RegionDetail(RegionSummary):
         description="Agency codes with no OPD here: predictions of these go to review."
     )
     category_overrides: dict[str, str]
+    local_offices: list[str] = Field(
+        description=(
+            "Kelurahan, desa and kecamatan a complaint for the local office can name to be "
+            "routed to that office (agency.local_office)"
+        )
+    )
     thresholds: dict[str, float] = Field(
         description="The thresholds this region routes with: its own over the service's."
     )

@@ -289,6 +289,7 @@ def test_regions(client, auth):
     pdam = [o for o in detail["opds"] if o["agency_code"] == "pdam"]
     assert pdam and "PDAM" in pdam[0]["opd_name"]
     assert "pemberdayaan_desa" in detail["unmapped_agency_codes"]
+    assert "Kelurahan Ploso" in detail["local_offices"]
     assert client.get("/v1/regions/nowhere", headers=auth).status_code == 404
 
 
