@@ -7,6 +7,7 @@ service); adding a region is adding a file, not changing code.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 from salur.model.pipeline import HEADS
 from salur.model.taxonomy import Taxonomy
+from salur.model.text import separate_lines
 
 
 class RegionError(ValueError):
@@ -64,76 +66,101 @@ class Routing:
 
 
 LOCAL_AGENCY = "kewilayahan"
-# How complaints write each kind of office: the word itself or its abbreviation
-# ("kel. ploso", "kec gubeng", "ds. sukamaju"). Villages and urban wards come
-# before districts: the more precise office wins when a complaint names both.
-OFFICE_KINDS: dict[str, tuple[int, str]] = {
-    "kelurahan": (0, r"kelurahan|kalurahan|kel"),
-    "desa": (0, r"desa|ds"),
-    "kampung": (0, r"kampung"),
-    "nagari": (0, r"nagari"),
-    "gampong": (0, r"gampong"),
-    "kecamatan": (1, r"kecamatan|kec"),
-    "distrik": (1, r"distrik"),
+# How complaints write each kind of office: the word or its abbreviation
+# ("kel. ploso", "kec gubeng", "ds. sukamaju"), and its level: wards and
+# villages (0) sit inside districts (1), and the more precise office wins.
+OFFICE_KINDS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "kelurahan": (0, ("kelurahan", "kel")),
+    "kalurahan": (0, ("kalurahan",)),
+    "desa": (0, ("desa", "ds")),
+    "kampung": (0, ("kampung",)),
+    "nagari": (0, ("nagari",)),
+    "gampong": (0, ("gampong",)),
+    "kecamatan": (1, ("kecamatan", "kec", "kc")),
+    "distrik": (1, ("distrik",)),
 }
+# "KUA Kecamatan Benowo", "Puskesmas Kecamatan Rungkut": another institution
+# named after the district, not the district office.
+_NAMED_AFTER_DISTRICT = frozenset(
+    {
+        "kua",
+        "puskesmas",
+        "pustu",
+        "polsek",
+        "mapolsek",
+        "koramil",
+        "uptd",
+        "sdn",
+        "smpn",
+        "sman",
+        "smkn",
+    }
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
 
 
-def _folded(name: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
-
-
-def _name_key(name: str) -> str:
-    # Complaints write "Sumur Welut" and "sumurwelut", "Asem Rowo" and "asemrowo".
+def office_key(name: str) -> str:
+    """One spelling per office name: "Asem Rowo", "asemrowo" and "Dr. Soetomo" / "dr soetomo"."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+@dataclass(frozen=True)
+class _OfficeTable:
+    by_kind_word: dict[str, dict[str, str]]  # "kel" -> {office key -> office}
+    level: dict[str, int]
+    # The most words a name can be written in: a listed one-word "Solokanjeruk"
+    # is also written "solokan jeruk".
+    longest: int
+
+
 @lru_cache(maxsize=64)
-def _office_patterns(
-    offices: tuple[str, ...],
-) -> tuple[tuple[re.Pattern[str], dict[str, str]], ...]:
-    """Per level (villages, then districts): one pattern and its folded name → office."""
-    levels: dict[int, dict[str, dict[str, str]]] = {}
+def _office_table(offices: tuple[str, ...]) -> _OfficeTable:
+    by_kind: dict[str, dict[str, str]] = {}
+    level: dict[str, int] = {}
+    longest = 1
     for office in offices:
         kind, _, name = office.partition(" ")
-        level, _ = OFFICE_KINDS[kind.lower()]
-        levels.setdefault(level, {}).setdefault(kind.lower(), {})[_folded(name)] = office
-    patterns = []
-    for level in sorted(levels):
-        alternatives = []
-        names: dict[str, str] = {}
-        for kind, by_name in levels[level].items():
-            # Longest names first, so "kapas madya baru" is not read as "kapas madya".
-            ordered = sorted(by_name, key=len, reverse=True)
-            spelled = "|".join(r"\s*".join(map(re.escape, n.split())) for n in ordered)
-            # A dot or a space must part kind and name: "kecamatan" is not
-            # "kec" followed by an office called Amatan.
-            alternatives.append(rf"(?:{OFFICE_KINDS[kind][1]})(?:\.\s*|\s+)(?P<{kind}>{spelled})")
-            names.update({f"{kind}:{_name_key(n)}": office for n, office in by_name.items()})
-        patterns.append((re.compile(rf"\b(?:{'|'.join(alternatives)})\b"), names))
-    return tuple(patterns)
+        spec, key = OFFICE_KINDS.get(kind.lower()), office_key(name)
+        if spec is None or not key:
+            continue  # parse_region refuses these; a Region built in code may not
+        by_kind.setdefault(kind.lower(), {})[key] = office
+        level[office] = spec[0]
+        longest = max(longest, len(_TOKEN.findall(name.lower())) + 2)
+    by_word = {
+        word: by_kind[kind]
+        for kind, (_, words) in OFFICE_KINDS.items()
+        if kind in by_kind
+        for word in words
+    }
+    return _OfficeTable(by_word, level, longest)
 
 
 def locate_local_office(text: str, offices: Sequence[str]) -> str | None:
     """The one office of ``offices`` the text names with its kind ("kel. ploso"), if exactly one.
 
-    A complaint that names two wards ("warga kelurahan A, masalahnya di
-    kelurahan B") names none for routing: guessing would forward it to the
-    wrong office with the confidence of a name.
+    A complaint that names two wards, or two districts ("warga kelurahan A,
+    masalahnya di kelurahan B"), names none for routing: guessing would
+    forward it to the wrong office with the confidence of a name.
     """
-    if not offices or not text:
+    if not offices or not isinstance(text, str) or not text:
         return None
-    folded = " ".join(re.sub(r"[^a-z0-9.]+", " ", text.lower()).split())
-    for pattern, names in _office_patterns(tuple(offices)):
-        found = {
-            names.get(f"{kind}:{_name_key(value)}")
-            for match in pattern.finditer(folded)
-            for kind, value in match.groupdict().items()
-            if value
-        } - {None}
-        if len(found) == 1:
-            return found.pop()
-        if found:
-            return None
+    table = _office_table(tuple(offices))
+    words = _TOKEN.findall(unicodedata.normalize("NFKC", separate_lines(text)).lower())
+    found: dict[int, set[str]] = {}
+    for index, word in enumerate(words):
+        names = table.by_kind_word.get(word)
+        if names is None or (index and words[index - 1] in _NAMED_AFTER_DISTRICT):
+            continue
+        # Longest first, so "kapas madya baru" is not read as "kapas madya".
+        for span in range(min(table.longest, len(words) - index - 1), 0, -1):
+            office = names.get("".join(words[index + 1 : index + 1 + span]))
+            if office is not None:
+                found.setdefault(table.level[office], set()).add(office)
+                break
+    if any(len(named) > 1 for named in found.values()):
+        return None
+    for level in sorted(found):
+        return found[level].pop()
     return None
 
 
@@ -147,8 +174,12 @@ def route_agency(region: Region, agency: str, category: str, text: str = "") -> 
     """
     override = region.category_overrides.get(category)
     final = override or agency
+    # Only where the region has a local office at all: otherwise the agency
+    # has no OPD here and the complaint must go to review, named office or not.
     local_office = (
-        locate_local_office(text, region.local_offices) if final == LOCAL_AGENCY else None
+        locate_local_office(text, region.local_offices)
+        if final == LOCAL_AGENCY and region.opd_name(final) is not None
+        else None
     )
     return Routing(
         agency=final,
@@ -197,18 +228,23 @@ def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") 
     offices = data.get("local_offices") or []
     if not isinstance(offices, list) or not all(isinstance(o, str) for o in offices):
         raise RegionError(f"{where}: local_offices must be a list of office names")
-    unknown_kinds = sorted(
-        {
-            o
-            for o in offices
-            if o.partition(" ")[0].lower() not in OFFICE_KINDS or not o.partition(" ")[2].strip()
-        }
+    bad = sorted(
+        o
+        for o in offices
+        if o.partition(" ")[0].lower() not in OFFICE_KINDS or not office_key(o.partition(" ")[2])
     )
-    if unknown_kinds:
+    if bad:
         raise RegionError(
             f"{where}: local_offices must start with one of "
-            f"{', '.join(k.title() for k in OFFICE_KINDS)} and a name: {unknown_kinds[:5]}"
+            f"{', '.join(k.title() for k in OFFICE_KINDS)} and a name: {bad[:5]}"
         )
+    spelled: dict[tuple[str, str], str] = {}
+    for office in offices:
+        office_kind, _, office_name = office.partition(" ")
+        first = spelled.setdefault((office_kind.lower(), office_key(office_name)), office)
+        if first != office:
+            # A complaint naming either would be routed to only one of them.
+            raise RegionError(f"{where}: local_offices {first!r} and {office!r} read the same")
     timezone = data.get("timezone")
     if timezone is not None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -87,13 +87,18 @@ def load_stem_overrides(path: str | None = None) -> dict[str, str]:
     return table
 
 
-def basic_clean(text: str) -> str:
-    """Lowercase, fold Unicode, and replace URLs, PII and numbers by tokens."""
+def separate_lines(text: str) -> str:
+    """Undo what exports do to line breaks: escaped "\\n", HTML, lines glued together."""
     text = _ESCAPED_BREAK.sub(" ", text)
     if _HTML_ENTITY.search(text):
         text = html.unescape(text)
     text = _HTML_TAG.sub(" ", text)
-    text = _GLUED_LINE.sub(" ", text)
+    return _GLUED_LINE.sub(" ", text)
+
+
+def basic_clean(text: str) -> str:
+    """Lowercase, fold Unicode, and replace URLs, PII and numbers by tokens."""
+    text = separate_lines(text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = _PLACEHOLDER.sub(lambda match: f" x{match.group(1).lower()} ", text)
     text = _URL.sub(" xurl ", text)

@@ -15,20 +15,34 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from salur.model.regions import LOCAL_AGENCY, OFFICE_KINDS
+from salur.model.regions import LOCAL_AGENCY, OFFICE_KINDS, office_key
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 DISTRICTS = DATASETS / "lexicons" / "wilayah_kepmendagri2022_districts.csv"
-# "Kecamatan Pangalengan Kabupaten Bandung": the region is implied by the file.
-_REGION_SUFFIX = re.compile(r"\s+(?:kabupaten|kab\.|kota)\s+.*$", re.IGNORECASE)
+REGENCIES = DATASETS / "lexicons" / "wilayah_kepmendagri2022_regencies.csv"
 
 
-def offices_from_mapping(mapping: Path) -> set[str]:
+def regency_suffix(kemendagri_code: str | None, regencies: Path = REGENCIES) -> re.Pattern[str]:
+    """ "Kecamatan Pangalengan Kabupaten Bandung": the region's own name after an office.
+
+    Only the region's own name is cut, so "Kelurahan Kota Baru" keeps its name.
+    """
+    table = pd.read_csv(regencies, sep=";", dtype=str, keep_default_na=False)
+    regency = (kemendagri_code or "").replace(".", "")
+    names = table.loc[table["id"] == regency, "name"].tolist()
+    if not names:
+        return re.compile(r"(?!)")  # nothing to cut
+    place = re.sub(r"^(?:KAB\.|KABUPATEN|KOTA)\s+", "", names[0], flags=re.IGNORECASE)
+    return re.compile(rf"\s+(?:kabupaten|kab\.?|kota)\s+{re.escape(place)}\s*$", re.IGNORECASE)
+
+
+def offices_from_mapping(mapping: Path, kemendagri_code: str | None = None) -> set[str]:
     table = pd.read_csv(mapping, dtype=str, keep_default_na=False)
     names = table.loc[table["code"] == LOCAL_AGENCY, "region_name"]
+    suffix = regency_suffix(kemendagri_code)
     offices = set()
     for name in names:
-        office = " ".join(_REGION_SUFFIX.sub("", name).split())
+        office = " ".join(suffix.sub("", name).split())
         kind, _, rest = office.partition(" ")
         if kind.lower() in OFFICE_KINDS and rest:
             offices.add(f"{kind.title()} {rest}")
@@ -48,12 +62,13 @@ def local_offices(mapping: Path | None, kemendagri_code: str | None) -> list[str
     """
     offices: dict[str, str] = {}
     sources = [
-        offices_from_mapping(mapping) if mapping is not None else set(),
+        offices_from_mapping(mapping, kemendagri_code) if mapping is not None else set(),
         districts_of(kemendagri_code) if kemendagri_code else set(),
     ]
     for source in sources:
         for office in sorted(source):
-            offices.setdefault(re.sub(r"[^a-z]", "", office.lower()), office)
+            kind, _, name = office.partition(" ")
+            offices.setdefault(f"{kind.lower()}:{office_key(name)}", office)
     return sorted(offices.values())
 
 

@@ -158,6 +158,11 @@ OFFICES = (
     "Kecamatan Amatan",
     "Desa Sukamaju",
     "Kelurahan Sumur Welut",
+    "Kelurahan dr. Soetomo",
+    "Kecamatan Solokanjeruk",
+    "Kecamatan Benowo",
+    "Desa 1 Ulu",
+    "Desa 2 Ulu",
 )
 
 
@@ -170,6 +175,20 @@ OFFICES = (
         ("KEC. GUBENG, surat belum jadi", "Kecamatan Gubeng"),
         ("jalan di ds.sukamaju rusak", "Desa Sukamaju"),
         ("kel. sumurwelut", "Kelurahan Sumur Welut"),
+        # Listed as one word, written as two; a name with a dot, written with it.
+        ("Kecamatan Solokan Jeruk banjir", "Kecamatan Solokanjeruk"),
+        ("jalan rusak di Kelurahan Dr. Soetomo", "Kelurahan dr. Soetomo"),
+        ("Kel.. Ploso", "Kelurahan Ploso"),
+        ("ds 2 ulu", "Desa 2 Ulu"),
+        # Line breaks as exports write them: escaped, glued, or HTML.
+        ("Mohon dibantu.\\nKelurahan Ploso jalan rusak", "Kelurahan Ploso"),
+        ("jalan rusak di Kecamatan GubengMohon segera", "Kecamatan Gubeng"),
+        ("jalan rusak di Kec.&nbsp;Gubeng", "Kecamatan Gubeng"),
+        ("jalan rusak di Kec.<br>Gubeng", "Kecamatan Gubeng"),
+        # Another institution named after its district is not the district office.
+        ("daftar nikah di KUA Kecamatan Benowo tidak dilayani", None),
+        # One ward but two districts: which one the complaint is about is unclear.
+        ("warga kel. Ploso kec. Tambaksari, mengurus surat di Kecamatan Gubeng", None),
         ("Kelurahan Sumur  Welut", "Kelurahan Sumur Welut"),
         # The longest name wins over a name it contains.
         ("RT di kelurahan kapas  madya baru minta iuran", "Kelurahan Kapas Madya Baru"),
@@ -200,6 +219,9 @@ def test_only_a_complaint_for_the_local_office_is_sent_to_a_named_office():
     assert (unnamed.opd_name, unnamed.local_office) == ("Kelurahan setempat", None)
     sectoral = route_agency(region, "pupr", "jalan_jembatan", "jalan rusak di kel. ploso")
     assert (sectoral.opd_name, sectoral.local_office) == ("PU", None)
+    # A region without a local office: the agency has no OPD here, named office or not.
+    no_local = Region("r", "R", {"pupr": "PU"}, local_offices=OFFICES)
+    assert route_agency(no_local, "kewilayahan", "", "loket kel. ploso tutup").opd_name is None
 
 
 @pytest.mark.parametrize(
@@ -208,6 +230,8 @@ def test_only_a_complaint_for_the_local_office_is_sent_to_a_named_office():
         ("Kelurahan Ploso", "must be a list"),
         (["Kantor Ploso"], "must start with one of"),
         (["Kelurahan"], "must start with one of"),
+        (["Kelurahan ---"], "must start with one of"),
+        (["Desa 3-4 Ulu", "Desa 34 Ulu"], "read the same"),
     ],
 )
 def test_local_offices_are_validated(offices, message):
@@ -225,4 +249,5 @@ def test_shipped_regions_name_their_local_offices():
     # Spelled once: the history's "Asemrowo" and Kepmendagri's "Asem Rowo" are one office.
     assert "Kecamatan Asem Rowo" not in surabaya.local_offices
     assert "Kecamatan Pangalengan" in bandung.local_offices
+    assert (surabaya.name, bandung.name) == ("Kota Surabaya", "Kabupaten Bandung")
     assert len(bandung.local_offices) == 31

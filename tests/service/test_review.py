@@ -156,6 +156,8 @@ def test_accept_correct_and_audit_through_the_page(review_client, auth):
     assert corrected.status_code == 303
     after = review_client.get(f"/v1/review/items/{second}", headers=auth).json()
     assert after["status"] == "corrected" and after["final"]["agency"] == form["agency"]
+    # The model's office is not shown as where a corrected complaint goes.
+    assert "OPD tujuan" not in review_client.get(f"/admin/items/{second}").text
     assert (
         after["audit"][0]["admin"] == "admin1"
         and after["audit"][0]["details"]["after"]["agency"] == form["agency"]

@@ -21,7 +21,10 @@ def test_one_name_per_office_and_the_history_spelling_wins(tmp_path):
     mapping.write_text(
         "raw,code,region_name,note\n"
         "Kec Asemrowo,kewilayahan,Kecamatan Asemrowo,\n"
-        "Kel X,kewilayahan,Kelurahan Sumber Kabupaten Bandung,\n"
+        "Kel X,kewilayahan,Kelurahan Sumber Kota Surabaya,\n"
+        "Kel Y,kewilayahan,Kelurahan Kota Baru,\n"
+        "Kel 1,kewilayahan,Kelurahan 1 Ulu,\n"
+        "Kel 2,kewilayahan,Kelurahan 2 Ulu,\n"
         "Dinas,pupr,Dinas PU,\n"
         "Lain,kewilayahan,Pemerintah Kabupaten,\n",
         encoding="utf-8",
@@ -29,5 +32,7 @@ def test_one_name_per_office_and_the_history_spelling_wins(tmp_path):
     offices = local_offices(mapping, "35.78")
     assert "Kecamatan Asemrowo" in offices and "Kecamatan Asem Rowo" not in offices
     assert "Kelurahan Sumber" in offices
+    # Only the region's own name is cut; numbered offices stay apart.
+    assert {"Kelurahan Kota Baru", "Kelurahan 1 Ulu", "Kelurahan 2 Ulu"} <= set(offices)
     assert not any(o.startswith(("Dinas", "Pemerintah")) for o in offices)
     assert len(districts_of("35.78")) == 31
