@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import NullPool
 
 PENDING = "pending"
 AUTO_ROUTED = "auto_routed"
@@ -220,6 +221,51 @@ def sqlite_file(database_url: str) -> Path | None:
     return Path(url.database)
 
 
+# Any fixed number: every salur process asks PostgreSQL for the same lock.
+MIGRATION_LOCK_ID = 7_258_103
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """One migrating process at a time per database.
+
+    Every worker migrates at start-up; on a new database two workers raced
+    (measured: one in about ten two-worker starts), the loser's start-up
+    failed ("expected to match one row when updating '0002' to '0003'"), and
+    the connections already waiting on its socket were reset. Waiting for the
+    lock, the second finds the schema current and has nothing to do.
+    """
+    database_file = sqlite_file(url)
+    if database_file is not None:
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): one process per database there
+            yield
+            return
+        lock_file = database_file.with_name(database_file.name + ".migrate-lock")
+        with lock_file.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    if make_url(url).get_backend_name() != "postgresql":
+        yield
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            # Session-level: held until released or the connection closes.
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")
+    finally:
+        engine.dispose()
+
+
 def migrate(url: str) -> None:
     """Bring the schema to the newest Alembic revision."""
     from alembic import command
@@ -228,7 +274,8 @@ def migrate(url: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    with migration_lock(url):
+        command.upgrade(config, "head")
 
 
 class Store:

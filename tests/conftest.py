@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -74,9 +76,9 @@ def _postgres_admin_url() -> str:
     )
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+@contextmanager
+def _new_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards (skips without a server)."""
     import os
     import uuid
 
@@ -97,7 +99,23 @@ def postgres_url():
     name = f"salur_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    with _new_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_postgres_url():
+    """A PostgreSQL database of this test alone, not yet migrated."""
+    with _new_postgres_database() as url:
+        yield url
