@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -48,13 +49,25 @@ def session_secret(configured: str | None, key_file: Path) -> str:
     if configured:
         return configured
     key_file.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return key_file.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secrets.token_urlsafe(48))
-    return key_file.read_text(encoding="utf-8").strip()
+    if not key_file.exists():
+        # Written in full under another name, then linked into place: a worker
+        # starting at the same moment sees either no key file or a whole key,
+        # never the empty file between another worker's create and write.
+        fd, draft = tempfile.mkstemp(dir=key_file.parent, prefix=f".{key_file.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass  # another worker's key won; use it
+        finally:
+            os.unlink(draft)
+    key = key_file.read_text(encoding="utf-8").strip()
+    if not key:
+        raise ValueError(
+            f"{key_file} is empty; delete it (admins will sign in again) or set SALUR_SESSION_SECRET"
+        )
+    return key
 
 
 def new_csrf_token() -> str:

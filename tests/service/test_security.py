@@ -195,3 +195,39 @@ def test_start_up_log_names_keys_by_fingerprint_only(make_client, caplog):
     # The short one is named by its fingerprint and told to grow; the long one is not.
     assert any(key_fingerprint("second-system-key") in w and "17 characters" in w for w in warnings)
     assert not any(key_fingerprint(secret) in w for w in warnings)
+
+
+def _read_session_secret(key_file, results):
+    from salur.service.security import session_secret
+
+    results.put(session_secret(None, key_file))
+
+
+def test_workers_starting_together_share_one_whole_session_key(tmp_path):
+    import multiprocessing
+    import stat
+
+    context = multiprocessing.get_context("spawn")
+    key_file = tmp_path / "var" / "session.key"
+    results = context.Queue()
+    workers = [
+        context.Process(target=_read_session_secret, args=(key_file, results)) for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    keys = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert len(set(keys)) == 1 and len(keys[0]) >= 48
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert sorted(p.name for p in key_file.parent.iterdir()) == ["session.key"]
+
+
+def test_an_empty_session_key_file_is_refused(tmp_path):
+    from salur.service.security import session_secret
+
+    key_file = tmp_path / "session.key"
+    key_file.write_text("")
+    with pytest.raises(ValueError, match="is empty"):
+        session_secret(None, key_file)
+    assert session_secret("configured", key_file) == "configured"
