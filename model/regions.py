@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from salur.model.pipeline import HEADS
@@ -104,6 +104,15 @@ def office_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def _office_parts(office: str) -> tuple[str, int, str] | None:
+    """Kind, level and name key of "Kelurahan Ploso"; None without a known kind and a name."""
+    kind, _, name = office.partition(" ")
+    spec, key = OFFICE_KINDS.get(kind.lower()), office_key(name)
+    if spec is None or not key:
+        return None
+    return kind.lower(), spec[0], key
+
+
 @dataclass(frozen=True)
 class _OfficeTable:
     by_kind_word: dict[str, dict[str, str]]  # "kel" -> {office key -> office}
@@ -119,13 +128,12 @@ def _office_table(offices: tuple[str, ...]) -> _OfficeTable:
     level: dict[str, int] = {}
     longest = 1
     for office in offices:
-        kind, _, name = office.partition(" ")
-        spec, key = OFFICE_KINDS.get(kind.lower()), office_key(name)
-        if spec is None or not key:
+        parts = _office_parts(office)
+        if parts is None:
             continue  # parse_region refuses these; a Region built in code may not
-        by_kind.setdefault(kind.lower(), {})[key] = office
-        level[office] = spec[0]
-        longest = max(longest, len(_TOKEN.findall(name.lower())) + 2)
+        kind, level[office], key = parts
+        by_kind.setdefault(kind, {})[key] = office
+        longest = max(longest, len(_TOKEN.findall(office.partition(" ")[2].lower())) + 2)
     by_word = {
         word: by_kind[kind]
         for kind, (_, words) in OFFICE_KINDS.items()
@@ -228,11 +236,8 @@ def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") 
     offices = data.get("local_offices") or []
     if not isinstance(offices, list) or not all(isinstance(o, str) for o in offices):
         raise RegionError(f"{where}: local_offices must be a list of office names")
-    bad = sorted(
-        o
-        for o in offices
-        if o.partition(" ")[0].lower() not in OFFICE_KINDS or not office_key(o.partition(" ")[2])
-    )
+    parts = {office: _office_parts(office) for office in offices}
+    bad = sorted(office for office, found in parts.items() if found is None)
     if bad:
         raise RegionError(
             f"{where}: local_offices must start with one of "
@@ -240,8 +245,8 @@ def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") 
         )
     spelled: dict[tuple[str, str], str] = {}
     for office in offices:
-        office_kind, _, office_name = office.partition(" ")
-        first = spelled.setdefault((office_kind.lower(), office_key(office_name)), office)
+        kind, _, key = cast(tuple[str, int, str], parts[office])
+        first = spelled.setdefault((kind, key), office)
         if first != office:
             # A complaint naming either would be routed to only one of them.
             raise RegionError(f"{where}: local_offices {first!r} and {office!r} read the same")
