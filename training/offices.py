@@ -16,18 +16,27 @@ from pathlib import Path
 
 import pandas as pd
 from salur.model.regions import LOCAL_AGENCY, OFFICE_KINDS, office_key
+from salur.training.train import TrainConfig
 
-DATASETS = Path(__file__).resolve().parents[1] / "datasets"
-DISTRICTS = DATASETS / "lexicons" / "wilayah_kepmendagri2022_districts.csv"
-REGENCIES = DATASETS / "lexicons" / "wilayah_kepmendagri2022_regencies.csv"
+from salur.paths import default_config_path
 
 
-def regency_suffix(kemendagri_code: str | None, regencies: Path = REGENCIES) -> re.Pattern[str]:
+def lexicon(name: str) -> Path:
+    """A lexicon of the data folder the default training config reads."""
+    return TrainConfig.from_file(default_config_path()).data_dir / "lexicons" / name
+
+
+def regency_suffix(kemendagri_code: str | None, regencies: Path | None = None) -> re.Pattern[str]:
     """ "Kecamatan Pangalengan Kabupaten Bandung": the region's own name after an office.
 
     Only the region's own name is cut, so "Kelurahan Kota Baru" keeps its name.
     """
-    table = pd.read_csv(regencies, sep=";", dtype=str, keep_default_na=False)
+    table = pd.read_csv(
+        regencies or lexicon("wilayah_kepmendagri2022_regencies.csv"),
+        sep=";",
+        dtype=str,
+        keep_default_na=False,
+    )
     regency = (kemendagri_code or "").replace(".", "")
     names = table.loc[table["id"] == regency, "name"].tolist()
     if not names:
@@ -49,8 +58,13 @@ def offices_from_mapping(mapping: Path, kemendagri_code: str | None = None) -> s
     return offices
 
 
-def districts_of(kemendagri_code: str, districts: Path = DISTRICTS) -> set[str]:
-    table = pd.read_csv(districts, sep=";", dtype=str, keep_default_na=False)
+def districts_of(kemendagri_code: str, districts: Path | None = None) -> set[str]:
+    table = pd.read_csv(
+        districts or lexicon("wilayah_kepmendagri2022_districts.csv"),
+        sep=";",
+        dtype=str,
+        keep_default_na=False,
+    )
     regency = kemendagri_code.replace(".", "")
     return {f"Kecamatan {name}" for name in table.loc[table["regency_id"] == regency, "name"]}
 
