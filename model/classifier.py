@@ -181,6 +181,14 @@ class Classifier:
         documents = [
             compose_document(title, text) for title, text in zip(titles, texts, strict=True)
         ]
+        return self.predict_composed(documents, explain=explain)
+
+    def predict_composed(self, documents: Sequence[str], explain: bool = True) -> list[Prediction]:
+        """:meth:`predict` for documents already composed from title and text.
+
+        For callers that need the composed document themselves (the local-office
+        lookup reads it), so that it is built once per complaint.
+        """
         predictions = []
         for heads in self.predict_documents(documents, explain=explain):
             emergency = self.emergency_alert(heads)

@@ -168,20 +168,19 @@ def classify_items(
     request: Request,
     runtime: Runtime,
 ) -> list[ClassifyResponse]:
-    predictions = runtime.classifier.predict(
-        [item.text for item in items], [item.title for item in items]
-    )
+    documents = [compose_document(item.title, item.text) for item in items]
+    predictions = runtime.classifier.predict_composed(documents)
     metrics = request.app.state.metrics
     responses = []
-    for item, region, item_id, prediction in zip(
-        items, regions, item_ids, predictions, strict=True
+    for item, region, item_id, prediction, document in zip(
+        items, regions, item_ids, predictions, documents, strict=True
     ):
         routed = route_prediction(
             prediction,
             runtime.regions[region],
             runtime.thresholds_for(region),
             runtime.taxonomy,
-            compose_document(item.title, item.text),
+            document,
         )
         responses.append(to_response(routed, item, region, item_id, runtime))
         metrics.decisions.labels("routing", routed.decision.outcome).inc()

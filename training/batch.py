@@ -362,12 +362,10 @@ def classify_csv(
             task = progress.add_task("classifying", total=len(frame))
             for start in range(0, len(frame), batch_size):
                 chunk = slice(start, start + batch_size)
-                predictions = classifier.predict(texts[chunk], titles[chunk], explain=False)
+                documents = list(map(compose_document, titles[chunk], texts[chunk]))
+                predictions = classifier.predict_composed(documents, explain=False)
                 for prediction, has_words, document in zip(
-                    predictions,
-                    readable[chunk],
-                    map(compose_document, titles[chunk], texts[chunk]),
-                    strict=True,
+                    predictions, readable[chunk], documents, strict=True
                 ):
                     row = route(prediction, document) if has_words else WORDLESS_ROW
                     for column in columns:

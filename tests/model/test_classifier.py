@@ -1,5 +1,6 @@
 from salur.model.classifier import Classifier
 from salur.model.pii import personal_words
+from salur.model.text import compose_document
 
 
 def test_personal_words_are_the_masked_names():
@@ -39,3 +40,11 @@ def test_every_class_probability_and_the_emergency_alert(fitted_small):
     assert alerted.emergency.probability == urgency.probabilities.get("darurat", 0.0)
     assert alerted.decision.possible_emergency
     assert alerted.decision.needs_review or alerted.label("urgency") == "darurat"
+
+
+def test_composed_documents_predict_as_title_and_text(fitted_small):
+    classifier = Classifier(fitted_small, {"version": "test"})
+    texts = ["jalan rusak berlubang di depan sekolah", "lampu jalan mati sudah seminggu"]
+    titles = ["Jalan Rusak", None]
+    documents = [compose_document(title, text) for title, text in zip(titles, texts, strict=True)]
+    assert classifier.predict(texts, titles) == classifier.predict_composed(documents)
