@@ -53,8 +53,11 @@ def draw_stratified_sample(
     """Rows to read next, drawn stratum by stratum from a plan (``round3_strata.yaml``).
 
     A stratum with ``terms`` draws from rows mentioning one of them; one without
-    draws from all rows. Rows are never drawn twice, nor drawn again once
-    labelled. The ``stratum`` column says why each row was picked.
+    draws from all rows. A stratum with ``rank_by`` takes the rows with the
+    highest values of that column (a model's probability of a rare class, say:
+    the model chooses what is read, the reader the label) instead of a random
+    draw. Rows are never drawn twice, nor drawn again once labelled. The
+    ``stratum`` column says why each row was picked.
     """
     seed = int(plan.get("seed", 0))
     pool = frame
@@ -66,7 +69,12 @@ def draw_stratified_sample(
         terms = stratum.get("terms")
         if terms:
             candidates = pool[mentions_any(pool["text"], terms)]
-        drawn = candidates.sample(n=min(int(stratum["size"]), len(candidates)), random_state=seed)
+        size = min(int(stratum["size"]), len(candidates))
+        rank_by = stratum.get("rank_by")
+        if rank_by:
+            drawn = candidates.sort_values(rank_by, ascending=False, kind="stable").head(size)
+        else:
+            drawn = candidates.sample(n=size, random_state=seed)
         picked.append(drawn.assign(stratum=name))
         pool = pool.drop(drawn.index)
     sample = pd.concat(picked)

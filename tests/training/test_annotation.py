@@ -30,3 +30,20 @@ def test_already_labelled_rows_are_not_drawn_again():
     sample = draw_stratified_sample(_frame(), plan, already_labelled=labelled)
     assert len(sample) == 10
     assert not set(sample["uid"]) & labelled
+
+
+def test_ranked_strata_take_the_highest_scores_and_leave_them_to_later_strata():
+    frame = _frame().assign(p_darurat=[i / 20 for i in range(20)])
+    plan = {
+        "seed": 1,
+        "strata": {
+            "model_darurat": {"size": 3, "rank_by": "p_darurat"},
+            "possibly_darurat": {"size": 10, "terms": ["tumbang"]},
+        },
+    }
+    sample = draw_stratified_sample(frame, plan, already_labelled={"s:19"})
+    ranked = sample[sample["stratum"] == "model_darurat"]
+    assert sorted(ranked["uid"]) == ["s:16", "s:17", "s:18"]
+    termed = sample[sample["stratum"] == "possibly_darurat"]
+    # s:16 mentions "tumbang" but was drawn by rank: no row is drawn twice.
+    assert "s:16" not in set(termed["uid"]) and len(termed) == 4
