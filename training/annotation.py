@@ -1,19 +1,49 @@
-"""Draw the sample of complaints that people read and label for urgency.
+"""Draw the complaints that people read and label for urgency, and add their labels.
 
 No set has an urgency label, so the gold set is written by hand. Urgent
-complaints are rare, so part of the sample is drawn from complaints that
-mention a term from ``datasets/annotations/sampling_terms.txt``; the terms only
-choose what gets read, never the label.
+complaints are rare, so part of each round is drawn from complaints that
+mention a term, or that a model rates likely to be a rare class; the terms and
+the model only choose what gets read, never the label. A round:
+
+    python -m salur.training.annotation draw --plan datasets/annotations/round7_strata.yaml \
+        --output round7.csv          # rows to read: uid, source, stratum, title, text
+    # people read every row and write uid,urgency,reason (one file per reader)
+    python -m salur.training.annotation add --drawn round7.csv --labels reader1.csv \
+        --round 7 --annotator reader1
+
+``round7.csv`` holds complaint text with names in it: hand it to the readers
+only, and delete it after the round.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
+import sys
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
+from salur.model.classifier import Classifier
+from salur.model.taxonomy import load_taxonomy
+from salur.model.text import compose_document
+from salur.training.dataset import DataPaths
+from salur.training.sources import load_all
+from salur.training.train import TrainConfig
+
+from salur.paths import default_config_path, default_model_dir
+
+GOLD_COLUMNS = ("uid", "source", "urgency", "reason", "annotator", "round", "stratum")
+DRAWN_COLUMNS = ("uid", "source", "stratum", "title", "text")
+LABEL_COLUMNS = ("uid", "urgency", "reason")
+
+
+class AnnotationError(ValueError):
+    """A labels file or plan that cannot be added as it is; the message says why."""
 
 
 def load_sampling_terms(path: Path) -> list[str]:
@@ -83,3 +113,158 @@ def draw_stratified_sample(
 
 def load_plan(path: Path) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def rank_columns(plan: dict[str, Any]) -> set[str]:
+    return {str(s["rank_by"]) for s in plan["strata"].values() if s.get("rank_by")}
+
+
+def with_class_probabilities(
+    frame: pd.DataFrame, classifier: Classifier, head: str = "urgency", batch_size: int = 2048
+) -> pd.DataFrame:
+    """``frame`` with a ``p_<class>`` column per class of ``head``: what ranked strata rank by."""
+    documents = [compose_document(t, x) for t, x in zip(frame["title"], frame["text"], strict=True)]
+    rows: list[dict[str, float]] = []
+    for start in range(0, len(documents), batch_size):
+        predictions = classifier.predict_composed(
+            documents[start : start + batch_size], explain=False
+        )
+        rows.extend(dict(p.heads[head].probabilities) for p in predictions)
+    scores = pd.DataFrame(rows, index=frame.index).add_prefix("p_")
+    return frame.join(scores)
+
+
+def draw_round(
+    frame: pd.DataFrame,
+    plan: dict[str, Any],
+    gold: pd.DataFrame,
+    classifier: Classifier | None = None,
+) -> pd.DataFrame:
+    """The rows a plan draws, as the readers get them (:data:`DRAWN_COLUMNS`)."""
+    needed = rank_columns(plan)
+    if needed:
+        if classifier is None:
+            raise AnnotationError(
+                f"the plan ranks by {', '.join(sorted(needed))}: pass --model to score the rows"
+            )
+        frame = with_class_probabilities(frame[~frame["uid"].isin(set(gold["uid"]))], classifier)
+        missing = needed - set(frame.columns)
+        if missing:
+            known = ", ".join(c for c in frame.columns if c.startswith("p_"))
+            raise AnnotationError(f"the plan ranks by {', '.join(sorted(missing))}; known: {known}")
+    drawn = draw_stratified_sample(frame, plan, already_labelled=set(gold["uid"]))
+    return drawn.assign(title=drawn["title"].fillna(""))[list(DRAWN_COLUMNS)]
+
+
+def labelled_rows(
+    drawn: pd.DataFrame, labels: pd.DataFrame, gold: pd.DataFrame, round_name: str, annotator: str
+) -> pd.DataFrame:
+    """A reader's labels as gold rows, or an :class:`AnnotationError` naming what is wrong."""
+    missing = [c for c in LABEL_COLUMNS if c not in labels.columns]
+    if missing:
+        raise AnnotationError(
+            f"the labels file lacks the column(s) {', '.join(missing)}; "
+            f"expected {', '.join(LABEL_COLUMNS)}"
+        )
+    levels = set(load_taxonomy().urgency)
+    problems = []
+    unknown = labels.loc[~labels["urgency"].isin(levels)]
+    if len(unknown):
+        first = unknown.iloc[0]
+        problems.append(
+            f"{len(unknown)} row(s) with an urgency that is not one of {', '.join(sorted(levels))} "
+            f"(first: {first['uid']} {first['urgency']!r})"
+        )
+    repeated = labels.loc[labels["uid"].duplicated(), "uid"]
+    if len(repeated):
+        problems.append(f"{len(repeated)} uid(s) labelled twice (first: {repeated.iloc[0]})")
+    not_drawn = labels.loc[~labels["uid"].isin(set(drawn["uid"])), "uid"]
+    if len(not_drawn):
+        problems.append(
+            f"{len(not_drawn)} uid(s) not in the drawn file (first: {not_drawn.iloc[0]})"
+        )
+    again = labels.loc[labels["uid"].isin(set(gold["uid"])), "uid"]
+    if len(again):
+        problems.append(f"{len(again)} uid(s) already in the gold set (first: {again.iloc[0]})")
+    blank = labels.loc[labels["reason"].str.strip().str.len() < 4, "uid"]
+    if len(blank):
+        problems.append(f"{len(blank)} row(s) without a reason (first: {blank.iloc[0]})")
+    if problems:
+        raise AnnotationError("; ".join(problems))
+    origin = drawn.set_index("uid")
+    return pd.DataFrame(
+        {
+            "uid": labels["uid"],
+            "source": labels["uid"].map(origin["source"]),
+            "urgency": labels["urgency"],
+            "reason": labels["reason"].str.strip(),
+            "annotator": annotator,
+            "round": round_name,
+            "stratum": labels["uid"].map(origin["stratum"]),
+        }
+    )[list(GOLD_COLUMNS)]
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise AnnotationError(f"{path}: cannot read it as CSV ({error})") from error
+
+
+def write_table_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Written in full beside ``path`` and moved into place: a crash never leaves half a gold set."""
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".draft")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            frame.to_csv(handle, index=False)
+        os.replace(draft, path)
+    except BaseException:
+        Path(draft).unlink(missing_ok=True)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data-dir", type=Path, help="Data folder (default: the training config's)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    draw = commands.add_parser("draw", help="Write the rows a plan draws, for people to read.")
+    draw.add_argument("--plan", type=Path, required=True)
+    draw.add_argument("--output", type=Path, required=True)
+    draw.add_argument("--model", type=Path, help="Model that scores ranked strata.")
+    add = commands.add_parser("add", help="Append one reader's labels to the gold set.")
+    add.add_argument("--drawn", type=Path, required=True, help="The file `draw` wrote.")
+    add.add_argument("--labels", type=Path, required=True, help="CSV: uid,urgency,reason.")
+    add.add_argument("--round", required=True)
+    add.add_argument("--annotator", required=True)
+    args = parser.parse_args(argv)
+
+    data_dir = args.data_dir or TrainConfig.from_file(default_config_path()).data_dir
+    gold_path = DataPaths(data_dir).urgency_gold
+    try:
+        gold = read_table(gold_path)
+        if args.command == "draw":
+            plan = load_plan(args.plan)
+            classifier = None
+            if rank_columns(plan):
+                classifier = Classifier.load(args.model or default_model_dir())
+            drawn = draw_round(load_all(DataPaths(data_dir).raw), plan, gold, classifier)
+            drawn.to_csv(args.output, index=False)
+            counts = drawn["stratum"].value_counts().to_dict()
+            print(f"{len(drawn)} rows to read in {args.output}: {counts}")
+            return 0
+        rows = labelled_rows(
+            read_table(args.drawn), read_table(args.labels), gold, args.round, args.annotator
+        )
+        write_table_atomically(pd.concat([gold, rows], ignore_index=True), gold_path)
+        print(f"added {len(rows)} rows to {gold_path}: {rows['urgency'].value_counts().to_dict()}")
+        return 0
+    except (AnnotationError, OSError, yaml.YAMLError, KeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,5 +1,16 @@
 import pandas as pd
-from salur.training.annotation import draw_stratified_sample
+import pytest
+from salur.model.classifier import Classifier
+from salur.training.annotation import (
+    DRAWN_COLUMNS,
+    GOLD_COLUMNS,
+    AnnotationError,
+    draw_round,
+    draw_stratified_sample,
+    labelled_rows,
+    main,
+    with_class_probabilities,
+)
 
 
 def _frame() -> pd.DataFrame:
@@ -47,3 +58,113 @@ def test_ranked_strata_take_the_highest_scores_and_leave_them_to_later_strata():
     termed = sample[sample["stratum"] == "possibly_darurat"]
     # s:16 mentions "tumbang" but was drawn by rank: no row is drawn twice.
     assert "s:16" not in set(termed["uid"]) and len(termed) == 4
+
+
+def _drawn() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "uid": ["surabaya:1", "jateng:2", "bandung:3"],
+            "source": ["surabaya", "jateng", "bandung"],
+            "stratum": ["model_darurat", "random", "possibly_rendah"],
+            "title": ["", "", "Lampu"],
+            "text": ["pohon tumbang", "jalan rusak", "kapan lampu dipasang?"],
+        }
+    )
+
+
+def _gold() -> pd.DataFrame:
+    return pd.DataFrame(
+        [["surabaya:9", "surabaya", "sedang", "pothole repair request", "a", "1", "random"]],
+        columns=list(GOLD_COLUMNS),
+    )
+
+
+def test_a_readers_labels_become_gold_rows_with_their_source_and_stratum():
+    labels = pd.DataFrame(
+        {
+            "uid": ["jateng:2", "surabaya:1"],
+            "urgency": ["sedang", "darurat"],
+            "reason": ["road damage repair", " fallen tree blocking road now "],
+        }
+    )
+    rows = labelled_rows(_drawn(), labels, _gold(), "7", "reader-1")
+    assert list(rows.columns) == list(GOLD_COLUMNS)
+    assert rows.set_index("uid").loc["surabaya:1"].tolist() == [
+        "surabaya",
+        "darurat",
+        "fallen tree blocking road now",
+        "reader-1",
+        "7",
+        "model_darurat",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("uid", "urgency", "reason", "message"),
+    [
+        ("jateng:2", "urgent", "road damage", "not one of"),
+        ("surabaya:4", "sedang", "road damage", "not in the drawn file"),
+        ("surabaya:9", "sedang", "road damage", "already in the gold set"),
+        ("jateng:2", "sedang", "", "without a reason"),
+    ],
+)
+def test_labels_that_cannot_be_gold_are_refused_with_the_row(uid, urgency, reason, message):
+    labels = pd.DataFrame({"uid": [uid], "urgency": [urgency], "reason": [reason]})
+    with pytest.raises(AnnotationError, match=message) as caught:
+        labelled_rows(_drawn(), labels, _gold(), "7", "reader-1")
+    assert uid in str(caught.value)
+
+
+def test_a_uid_labelled_twice_and_a_missing_column_are_refused():
+    twice = pd.DataFrame(
+        {
+            "uid": ["jateng:2", "jateng:2"],
+            "urgency": ["sedang", "tinggi"],
+            "reason": ["a b c d"] * 2,
+        }
+    )
+    with pytest.raises(AnnotationError, match="labelled twice"):
+        labelled_rows(_drawn(), twice, _gold(), "7", "reader-1")
+    with pytest.raises(AnnotationError, match="reason"):
+        labelled_rows(_drawn(), twice.drop(columns="reason"), _gold(), "7", "reader-1")
+
+
+def test_ranked_plans_need_a_model_to_score_the_rows():
+    plan = {"strata": {"model_darurat": {"size": 2, "rank_by": "p_darurat"}}}
+    frame = _drawn()
+    with pytest.raises(AnnotationError, match="--model"):
+        draw_round(frame, plan, _gold())
+
+
+def test_drawing_with_a_model_ranks_by_its_probabilities(fitted_small):
+    classifier = Classifier(fitted_small, {"version": "test"})
+    frame = _drawn()
+    scored = with_class_probabilities(frame, classifier)
+    p_columns = [c for c in scored.columns if c.startswith("p_")]
+    assert p_columns and all(scored[c].between(0, 1).all() for c in p_columns)
+    top = scored.sort_values(p_columns[0], ascending=False)["uid"].iloc[0]
+    plan = {"seed": 1, "strata": {"ranked": {"size": 1, "rank_by": p_columns[0]}}}
+    drawn = draw_round(frame, plan, _gold(), classifier)
+    assert drawn["uid"].tolist() == [top] and list(drawn.columns) == list(DRAWN_COLUMNS)
+
+
+def test_add_appends_to_the_gold_file_and_a_bad_file_leaves_it_as_it_was(tmp_path, capsys):
+    annotations = tmp_path / "annotations"
+    annotations.mkdir()
+    gold_path = annotations / "urgency_gold.csv"
+    _gold().to_csv(gold_path, index=False)
+    drawn_path = tmp_path / "drawn.csv"
+    _drawn().to_csv(drawn_path, index=False)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("uid,urgency,reason\njateng:2,urgent,road damage\n", encoding="utf-8")
+    before = gold_path.read_bytes()
+    args = ["--data-dir", str(tmp_path), "add", "--drawn", str(drawn_path), "--round", "7"]
+    assert main([*args, "--labels", str(bad), "--annotator", "r"]) == 1
+    assert "urgent" in capsys.readouterr().err
+    assert gold_path.read_bytes() == before
+    good = tmp_path / "good.csv"
+    good.write_text('uid,urgency,reason\njateng:2,sedang,"road damage, repair"\n', encoding="utf-8")
+    assert main([*args, "--labels", str(good), "--annotator", "r"]) == 0
+    gold = pd.read_csv(gold_path, dtype=str, keep_default_na=False)
+    assert gold["uid"].tolist() == ["surabaya:9", "jateng:2"]
+    assert gold.iloc[1]["reason"] == "road damage, repair"
