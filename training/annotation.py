@@ -18,17 +18,21 @@ only, and delete it after the round.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
+from salur.model.artifact import ModelLoadError
 from salur.model.classifier import Classifier
+from salur.model.pii import mask_pii
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import compose_document
 from salur.training.dataset import DataPaths
@@ -52,8 +56,8 @@ def load_sampling_terms(path: Path) -> list[str]:
 
 
 def mentions_any(texts: pd.Series, terms: list[str]) -> pd.Series:
-    """Whether each text (case-folded) contains at least one of the terms."""
-    pattern = re.compile("|".join(re.escape(term) for term in terms))
+    """Whether each text (case-folded) contains at least one of the terms (case-folded)."""
+    pattern = re.compile("|".join(re.escape(term.lower()) for term in terms))
     return texts.str.lower().str.contains(pattern)
 
 
@@ -112,7 +116,53 @@ def draw_stratified_sample(
 
 
 def load_plan(path: Path) -> dict[str, Any]:
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+    """A round's plan, or an :class:`AnnotationError` naming what in it is wrong."""
+    try:
+        plan = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise AnnotationError(f"{path}: cannot read the plan ({error})") from error
+    check_plan(plan, path)
+    return dict(plan)
+
+
+def check_plan(plan: Any, where: Path | str = "plan") -> None:
+    if not isinstance(plan, dict) or not isinstance(plan.get("strata"), dict) or not plan["strata"]:
+        raise AnnotationError(f"{where}: a plan is a mapping with a non-empty 'strata' mapping")
+    if not isinstance(plan.get("seed", 0), int):
+        raise AnnotationError(f"{where}: 'seed' must be a whole number")
+    levels = rank_levels()
+    for name, stratum in plan["strata"].items():
+        if not isinstance(stratum, dict):
+            raise AnnotationError(f"{where}: stratum {name!r} must be a mapping with a 'size'")
+        size = stratum.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise AnnotationError(f"{where}: stratum {name!r} needs a 'size' of at least 1")
+        terms = stratum.get("terms")
+        if terms is not None and (
+            not isinstance(terms, list)
+            or not terms
+            or not all(isinstance(t, str) and t.strip() for t in terms)
+        ):
+            raise AnnotationError(
+                f"{where}: stratum {name!r}: 'terms' must be a list of non-empty words in quotes "
+                "(YAML reads a bare yes/no as true/false)"
+            )
+        rank_by = stratum.get("rank_by")
+        if rank_by is not None and rank_by not in levels:
+            raise AnnotationError(
+                f"{where}: stratum {name!r} ranks by {rank_by!r}; "
+                f"a model's probabilities are {', '.join(sorted(levels))}"
+            )
+    if rank_columns(plan) and not isinstance(plan.get("model"), str):
+        raise AnnotationError(
+            f"{where}: a plan with ranked strata names the model version that ranks them "
+            "('model: salur-...'), so that the round can be drawn again"
+        )
+
+
+def rank_levels() -> set[str]:
+    """The columns a ranked stratum may rank by: one per urgency level."""
+    return {f"p_{level}" for level in load_taxonomy().urgency}
 
 
 def rank_columns(plan: dict[str, Any]) -> set[str]:
@@ -141,17 +191,22 @@ def draw_round(
     classifier: Classifier | None = None,
 ) -> pd.DataFrame:
     """The rows a plan draws, as the readers get them (:data:`DRAWN_COLUMNS`)."""
+    check_plan(plan)
     needed = rank_columns(plan)
     if needed:
         if classifier is None:
             raise AnnotationError(
                 f"the plan ranks by {', '.join(sorted(needed))}: pass --model to score the rows"
             )
-        frame = with_class_probabilities(frame[~frame["uid"].isin(set(gold["uid"]))], classifier)
-        missing = needed - set(frame.columns)
-        if missing:
-            known = ", ".join(c for c in frame.columns if c.startswith("p_"))
-            raise AnnotationError(f"the plan ranks by {', '.join(sorted(missing))}; known: {known}")
+        if classifier.version != plan["model"]:
+            raise AnnotationError(
+                f"the plan was drawn with model {plan['model']}, not {classifier.version}: "
+                "pass that model's folder as --model (git history keeps shipped defaults)"
+            )
+        if plan.get("exclude_already_labelled", True):
+            # Only rows that can be drawn need a score.
+            frame = frame[~frame["uid"].isin(set(gold["uid"]))]
+        frame = with_class_probabilities(frame, classifier)
     drawn = draw_stratified_sample(frame, plan, already_labelled=set(gold["uid"]))
     return drawn.assign(title=drawn["title"].fillna(""))[list(DRAWN_COLUMNS)]
 
@@ -160,12 +215,23 @@ def labelled_rows(
     drawn: pd.DataFrame, labels: pd.DataFrame, gold: pd.DataFrame, round_name: str, annotator: str
 ) -> pd.DataFrame:
     """A reader's labels as gold rows, or an :class:`AnnotationError` naming what is wrong."""
-    missing = [c for c in LABEL_COLUMNS if c not in labels.columns]
-    if missing:
+    for name, table, columns in (
+        ("labels", labels, LABEL_COLUMNS),
+        ("drawn", drawn, DRAWN_COLUMNS),
+    ):
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise AnnotationError(
+                f"the {name} file lacks the column(s) {', '.join(missing)}; "
+                f"expected {', '.join(columns)}"
+            )
+    if drawn["uid"].duplicated().any():
         raise AnnotationError(
-            f"the labels file lacks the column(s) {', '.join(missing)}; "
-            f"expected {', '.join(LABEL_COLUMNS)}"
+            f"the drawn file lists uid {drawn.loc[drawn['uid'].duplicated(), 'uid'].iloc[0]} "
+            "twice: pass the one file `draw` wrote"
         )
+    if labels.empty:
+        raise AnnotationError("the labels file has no rows")
     levels = set(load_taxonomy().urgency)
     problems = []
     unknown = labels.loc[~labels["urgency"].isin(levels)]
@@ -189,6 +255,12 @@ def labelled_rows(
     blank = labels.loc[labels["reason"].str.strip().str.len() < 4, "uid"]
     if len(blank):
         problems.append(f"{len(blank)} row(s) without a reason (first: {blank.iloc[0]})")
+    personal = labels.loc[[mask_pii(r) != r for r in labels["reason"]], "uid"]
+    if len(personal):
+        problems.append(
+            f"{len(personal)} reason(s) hold a name, number or address "
+            f"(first: {personal.iloc[0]}); say why without them"
+        )
     if problems:
         raise AnnotationError("; ".join(problems))
     origin = drawn.set_index("uid")
@@ -207,9 +279,29 @@ def labelled_rows(
 
 def read_table(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError as error:
+        raise AnnotationError(f"{path}: the file is empty") from error
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise AnnotationError(f"{path}: cannot read it as CSV ({error})") from error
+    if not isinstance(table.index, pd.RangeIndex):
+        # pandas reads a first row with one field too many as an index column,
+        # shifting every value one column to the left.
+        raise AnnotationError(
+            f"{path}: a row has more fields than the header (a comma in an unquoted reason?)"
+        )
+    return table
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock beside ``path``: two readers adding at once take turns."""
+    with open(path.with_name(f"{path.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_table_atomically(frame: pd.DataFrame, path: Path) -> None:
@@ -218,6 +310,10 @@ def write_table_atomically(frame: pd.DataFrame, path: Path) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             frame.to_csv(handle, index=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(draft, path.stat().st_mode & 0o777)
         os.replace(draft, path)
     except BaseException:
         Path(draft).unlink(missing_ok=True)
@@ -244,24 +340,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir = args.data_dir or TrainConfig.from_file(default_config_path()).data_dir
     gold_path = DataPaths(data_dir).urgency_gold
     try:
-        gold = read_table(gold_path)
         if args.command == "draw":
             plan = load_plan(args.plan)
             classifier = None
             if rank_columns(plan):
                 classifier = Classifier.load(args.model or default_model_dir())
+            gold = read_table(gold_path)
             drawn = draw_round(load_all(DataPaths(data_dir).raw), plan, gold, classifier)
             drawn.to_csv(args.output, index=False)
             counts = drawn["stratum"].value_counts().to_dict()
             print(f"{len(drawn)} rows to read in {args.output}: {counts}")
             return 0
-        rows = labelled_rows(
-            read_table(args.drawn), read_table(args.labels), gold, args.round, args.annotator
-        )
-        write_table_atomically(pd.concat([gold, rows], ignore_index=True), gold_path)
+        drawn, labels = read_table(args.drawn), read_table(args.labels)
+        with locked(gold_path):
+            gold = read_table(gold_path)
+            rows = labelled_rows(drawn, labels, gold, args.round, args.annotator)
+            write_table_atomically(pd.concat([gold, rows], ignore_index=True), gold_path)
         print(f"added {len(rows)} rows to {gold_path}: {rows['urgency'].value_counts().to_dict()}")
         return 0
-    except (AnnotationError, OSError, yaml.YAMLError, KeyError) as error:
+    except (AnnotationError, ModelLoadError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
