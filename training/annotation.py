@@ -346,10 +346,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             if rank_columns(plan):
                 classifier = Classifier.load(args.model or default_model_dir())
             gold = read_table(gold_path)
-            drawn = draw_round(load_all(DataPaths(data_dir).raw), plan, gold, classifier)
+            complaints = load_all(DataPaths(data_dir).raw)
+            drawn = draw_round(complaints, plan, gold, classifier)
             drawn.to_csv(args.output, index=False)
             counts = drawn["stratum"].value_counts().to_dict()
             print(f"{len(drawn)} rows to read in {args.output}: {counts}")
+            # What the draw depended on, to record with the round.
+            print(
+                f"drawn from {len(complaints)} complaints with {len(gold)} gold rows already "
+                f"labelled, seed {plan.get('seed', 0)}"
+                + (f", model {classifier.version}" if classifier is not None else "")
+            )
             return 0
         drawn, labels = read_table(args.drawn), read_table(args.labels)
         with locked(gold_path):
