@@ -94,9 +94,7 @@ def draw_stratified_sample(
     ``stratum`` column says why each row was picked.
     """
     seed = int(plan.get("seed", 0))
-    pool = frame
-    if plan.get("exclude_already_labelled", True):
-        pool = pool[~pool["uid"].isin(already_labelled)]
+    pool = frame[~frame["uid"].isin(already_labelled)]
     picked = []
     for name, stratum in plan["strata"].items():
         candidates = pool
@@ -128,6 +126,11 @@ def load_plan(path: Path) -> dict[str, Any]:
 def check_plan(plan: Any, where: Path | str = "plan") -> None:
     if not isinstance(plan, dict) or not isinstance(plan.get("strata"), dict) or not plan["strata"]:
         raise AnnotationError(f"{where}: a plan is a mapping with a non-empty 'strata' mapping")
+    if plan.get("exclude_already_labelled", True) is not True:
+        raise AnnotationError(
+            f"{where}: a round reads only complaints not yet labelled (`add` refuses the "
+            "others); a second reading of gold rows goes to urgency_second_annotation.csv"
+        )
     if not isinstance(plan.get("seed", 0), int):
         raise AnnotationError(f"{where}: 'seed' must be a whole number")
     levels = rank_levels()
@@ -203,10 +206,8 @@ def draw_round(
                 f"the plan was drawn with model {plan['model']}, not {classifier.version}: "
                 "pass that model's folder as --model (git history keeps shipped defaults)"
             )
-        if plan.get("exclude_already_labelled", True):
-            # Only rows that can be drawn need a score.
-            frame = frame[~frame["uid"].isin(set(gold["uid"]))]
-        frame = with_class_probabilities(frame, classifier)
+        # Only rows that can be drawn need a score.
+        frame = with_class_probabilities(frame[~frame["uid"].isin(set(gold["uid"]))], classifier)
     drawn = draw_stratified_sample(frame, plan, already_labelled=set(gold["uid"]))
     return drawn.assign(title=drawn["title"].fillna(""))[list(DRAWN_COLUMNS)]
 

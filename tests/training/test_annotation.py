@@ -150,6 +150,7 @@ def test_a_ranked_plan_is_drawn_only_with_the_model_it_names(fitted_small):
     ("plan", "message"),
     [
         ({}, "non-empty 'strata'"),
+        ({"exclude_already_labelled": False, "strata": {"a": {"size": 2}}}, "not yet labelled"),
         ({"strata": {"a": {"size": -1}}}, "'size' of at least 1"),
         ({"strata": {"a": {"size": 2, "terms": [True]}}}, "'terms' must be a list"),
         ({"model": "m", "strata": {"a": {"size": 2, "rank_by": "text"}}}, "ranks by 'text'"),
