@@ -104,7 +104,7 @@ def office_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _office_parts(office: str) -> tuple[str, int, str] | None:
+def office_parts(office: str) -> tuple[str, int, str] | None:
     """Kind, level and name key of "Kelurahan Ploso"; None without a known kind and a name."""
     kind, _, name = office.partition(" ")
     spec, key = OFFICE_KINDS.get(kind.lower()), office_key(name)
@@ -128,7 +128,7 @@ def _office_table(offices: tuple[str, ...]) -> _OfficeTable:
     level: dict[str, int] = {}
     longest = 1
     for office in offices:
-        parts = _office_parts(office)
+        parts = office_parts(office)
         if parts is None:
             continue  # parse_region refuses these; a Region built in code may not
         kind, level[office], key = parts
@@ -236,7 +236,7 @@ def parse_region(data: Mapping[str, Any], taxonomy: Taxonomy, source: str = "") 
     offices = data.get("local_offices") or []
     if not isinstance(offices, list) or not all(isinstance(o, str) for o in offices):
         raise RegionError(f"{where}: local_offices must be a list of office names")
-    parts = {office: _office_parts(office) for office in offices}
+    parts = {office: office_parts(office) for office in offices}
     bad = sorted(office for office, found in parts.items() if found is None)
     if bad:
         raise RegionError(

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from salur.model.regions import LOCAL_AGENCY, OFFICE_KINDS, office_key
+from salur.model.regions import LOCAL_AGENCY, office_parts
 from salur.training.train import TrainConfig
 
 from salur.paths import default_config_path
@@ -52,8 +52,8 @@ def offices_from_mapping(mapping: Path, kemendagri_code: str | None = None) -> s
     offices = set()
     for name in names:
         office = " ".join(suffix.sub("", name).split())
-        kind, _, rest = office.partition(" ")
-        if kind.lower() in OFFICE_KINDS and rest:
+        if office_parts(office) is not None:
+            kind, _, rest = office.partition(" ")
             offices.add(f"{kind.title()} {rest}")
     return offices
 
@@ -74,15 +74,17 @@ def local_offices(mapping: Path | None, kemendagri_code: str | None) -> list[str
 
     The history's spelling wins, since it is how the region names its office.
     """
-    offices: dict[str, str] = {}
+    offices: dict[tuple[str, str], str] = {}
     sources = [
         offices_from_mapping(mapping, kemendagri_code) if mapping is not None else set(),
         districts_of(kemendagri_code) if kemendagri_code else set(),
     ]
     for source in sources:
         for office in sorted(source):
-            kind, _, name = office.partition(" ")
-            offices.setdefault(f"{kind.lower()}:{office_key(name)}", office)
+            parts = office_parts(office)
+            if parts is not None:  # a region file refuses offices without kind and name
+                kind, _, key = parts
+                offices.setdefault((kind, key), office)
     return sorted(offices.values())
 
 
