@@ -17,22 +17,27 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from salur.model.classifier import Classifier
 from salur.training.dataset import DataPaths, load_labelled
 from salur.training.evaluate import head_metrics
-from salur.training.train import TrainConfig, fit_pipeline, predictions_frame, split_frames
-from sklearn.model_selection import StratifiedKFold
+from salur.training.train import (
+    TrainConfig,
+    fit_pipeline,
+    predictions_frame,
+    split_frames,
+    urgency_cross_validation,
+)
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "training" / "configs" / "default.yaml"
 
 
-def summary(frame: pd.DataFrame, predicted: pd.DataFrame) -> str:
-    metrics = head_metrics(frame, predicted, "urgency", threshold=1.0)
+def summary(rows: int, metrics: dict[str, Any]) -> str:
     per_class = ", ".join(f"{c} {v['f1']:.2f}" for c, v in sorted(metrics["per_class"].items()))
     return (
-        f"rows {len(frame):5d}  accuracy {metrics['accuracy']:.3f}  "
+        f"rows {rows:5d}  accuracy {metrics['accuracy']:.3f}  "
         f"macro-F1 {metrics['macro_f1']:.3f}  ({per_class})"
     )
 
@@ -52,19 +57,16 @@ def main() -> None:
     test = test[test["uid"].isin(early)]
     model = Classifier(fit_pipeline(parts["train"], config.pipeline), {"version": "rounds"})
     print(f"test split, gold rows of rounds 1-{args.up_to_round}:")
-    print("  " + summary(test, predictions_frame(model, test)))
+    metrics = head_metrics(test, predictions_frame(model, test), "urgency", threshold=1.0)
+    print("  " + summary(len(test), metrics))
 
     labelled = frame[frame["urgency"] != ""]
-    old = labelled[labelled["uid"].isin(early)].reset_index(drop=True)
-    later = labelled[~labelled["uid"].isin(early)]
-    predicted = []
-    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    for train_index, test_index in splitter.split(old, old["urgency"]):
-        fit = pd.concat([old.iloc[train_index], later])
-        fold_model = Classifier(fit_pipeline(fit, config.pipeline, ("urgency",)), {"version": "cv"})
-        predicted.append(predictions_frame(fold_model, old.iloc[test_index]))
+    is_early = labelled["uid"].isin(early)
+    metrics = urgency_cross_validation(
+        labelled[is_early], config, extra_training=labelled[~is_early]
+    )
     print(f"5-fold CV over the gold rows of rounds 1-{args.up_to_round}, later rounds in training:")
-    print("  " + summary(old, pd.concat(predicted).reindex(old.index)))
+    print("  " + summary(int(is_early.sum()), metrics))
 
 
 if __name__ == "__main__":

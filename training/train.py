@@ -666,12 +666,17 @@ def evaluate_recipe(
 
 
 def urgency_cross_validation(
-    frame: pd.DataFrame, config: TrainConfig, folds: int = 5
+    frame: pd.DataFrame,
+    config: TrainConfig,
+    folds: int = 5,
+    extra_training: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Urgency measured on every gold row once, each by a model that never saw it.
 
     The random split leaves only a fifth of the gold set for testing; pooling
     the out-of-fold predictions of all folds gives a steadier figure.
+    ``extra_training`` rows join every training fold and are never measured
+    (the later rounds of the gold set, when measuring on the earlier ones).
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -679,7 +684,8 @@ def urgency_cross_validation(
     predicted = pd.DataFrame(index=gold.index, columns=["urgency_pred", "urgency_confidence"])
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     for train_index, test_index in splitter.split(gold, gold["urgency"]):
-        pipeline = fit_pipeline(gold.iloc[train_index], config.pipeline, ("urgency",))
+        fit = pd.concat([gold.iloc[train_index], extra_training])
+        pipeline = fit_pipeline(fit, config.pipeline, ("urgency",))
         classifier = Classifier(pipeline, {"version": "cv"})
         fold = predictions_frame(classifier, gold.iloc[test_index])
         predicted.loc[fold.index, fold.columns] = fold

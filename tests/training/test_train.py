@@ -9,6 +9,7 @@ from salur.training.train import (
     choose_thresholds,
     out_of_fold_predictions,
     trainable_heads,
+    urgency_cross_validation,
 )
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "training" / "configs" / "default.yaml"
@@ -266,3 +267,16 @@ def test_emergency_level_is_chosen_in_the_units_the_service_serves(small_frame, 
     capped = choose_emergency_alert(frame, raw, {"urgency": calibration}, everything)
     assert capped is not None and capped["capped_at_max_share"]
     assert capped["out_of_fold_flagged_share_all"] <= 0.1 + 1 / len(frame)
+
+
+def test_urgency_cross_validation_measures_only_its_rows_and_trains_on_the_extra(
+    small_frame, small_params, tmp_path
+):
+    gold = small_frame[small_frame["urgency"] != ""].reset_index(drop=True)
+    earlier, later = gold.iloc[:120], gold.iloc[120:]
+    config = small_config(small_params, tmp_path)
+    alone = urgency_cross_validation(earlier, config, folds=3)
+    joined = urgency_cross_validation(earlier, config, folds=3, extra_training=later)
+    assert alone["support"] == joined["support"] == len(earlier)
+    # The later rows teach the folds: the same rows are predicted differently.
+    assert alone["per_class"] != joined["per_class"]
