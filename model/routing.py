@@ -10,8 +10,9 @@ from salur.model.decision import Decision, decide
 from salur.model.regions import Region, Routing, route_agency
 from salur.model.taxonomy import Taxonomy
 
-# The region a request that names none is routed in; its thresholds are the
-# model's pooled ones, since its complaints may come from anywhere.
+# The region a request that names none is routed in. Its complaints may come
+# from any region, also one the model has no history of, so its routing heads
+# are gated like such a region's (see thresholds_for_region).
 GENERIC_REGION = "default"
 # The heads whose confidence can decide where a complaint goes: the agency,
 # and the category where a region's override maps it to an agency.
@@ -23,12 +24,13 @@ def has_region_history(
 ) -> bool | None:
     """Whether a model measured routing on the region's own complaints.
 
-    None when it cannot say: the generic region, or a model from before
-    thresholds were chosen per region.
+    None when it cannot say: a model from before thresholds were chosen per
+    region. The generic region never has a history: its complaints are not
+    known to come from any one region.
     """
-    if region_thresholds is None or region_code == GENERIC_REGION:
+    if region_thresholds is None:
         return None
-    return region_code in region_thresholds
+    return region_code != GENERIC_REGION and region_code in region_thresholds
 
 
 def why_agency_routes_nothing(
@@ -36,6 +38,11 @@ def why_agency_routes_nothing(
 ) -> str | None:
     """Why the model gives a region no agency threshold below 1.0, or None if it does."""
     history = has_region_history(region_code, region_thresholds)
+    if history is False and region_code == GENERIC_REGION:
+        return (
+            "a complaint that names no region may come from one the model has no "
+            "history of, and on such regions no agency threshold reached the target"
+        )
     if history is False:
         return "the model has no labelled complaints of this region"
     measured = (region_thresholds or {}).get(region_code, {})
@@ -87,7 +94,10 @@ def thresholds_for_region(
     trained without Kab. Bandung and tested on it, the pooled agency threshold
     routed half of Bandung at 0.67 precision. So every complaint there is a
     suggestion in the review queue until its corrections are in a retrained
-    model.
+    model. The generic region (a request that names none) is such a region:
+    with each training region left out in turn, no agency or category
+    threshold certified the target on the region left out
+    (benchmarks/unseen_region.py).
 
     Operator ``overrides`` (``SALUR_THRESHOLDS``) replace the pooled
     thresholds, but for a region's routing heads they can only make routing
@@ -96,9 +106,9 @@ def thresholds_for_region(
     its file, whose thresholds :func:`route_prediction` merges last.
     """
     chosen = {**model_thresholds, **(overrides or {})}
-    if region_thresholds is None or region_code == GENERIC_REGION:
+    if region_thresholds is None:
         return chosen
-    measured = region_thresholds.get(region_code, {})
+    measured = {} if region_code == GENERIC_REGION else region_thresholds.get(region_code, {})
     for head in ROUTING_HEADS:
         if head in chosen or head in measured:
             own = float(measured.get(head, 1.0))

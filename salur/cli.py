@@ -193,7 +193,7 @@ def classify(
             show_progress=sys.stderr.isatty(),
             region=routing_region,
             notify=lambda message: typer.echo(f"note: {message}", err=True),
-            threshold_overrides=dict(settings.thresholds) if region else None,
+            threshold_overrides=dict(settings.thresholds),
             # The hash this deployment pins (SALUR_MODEL_SHA256) guards every
             # model load, not only the server's.
             expected_sha256=settings.model_sha256,

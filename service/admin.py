@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from salur.model.routing import why_agency_routes_nothing
+from salur.model.routing import GENERIC_REGION, why_agency_routes_nothing
 from salur.service.auth import require_api_key
 from salur.service.indonesian import indonesian_error, indonesian_reason
 from salur.service.ratelimit import LoginThrottle
@@ -479,6 +479,8 @@ def review_only_regions(runtime: Runtime) -> list[tuple[str, str]]:
             why = "ambang agency di berkas wilayahnya diatur agar semua aduan ditinjau"
         elif model_reason is None:
             why = "operator mengatur ambang agency agar semua aduan ditinjau"
+        elif code == GENERIC_REGION:
+            why = "aduan tanpa wilayah bisa berasal dari daerah mana pun, termasuk yang belum dikenal model"
         elif runtime.has_history(code) is False:
             why = "model belum dilatih dengan aduan berlabel dari wilayah ini"
         else:

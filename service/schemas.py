@@ -24,7 +24,11 @@ class ClassifyRequest(BaseModel):
     region: str | None = Field(
         default=None,
         max_length=64,
-        description="Region code (GET /v1/regions); omitted means the generic table.",
+        description=(
+            "Region code (GET /v1/regions); omitted means the generic table, whose "
+            "complaints may come from any region and so all go to review unless its "
+            "region file sets thresholds."
+        ),
     )
     channel: str | None = Field(
         default=None,
@@ -206,8 +210,9 @@ class RegionSummary(BaseModel):
         description=(
             "Whether the loaded model's training data held labelled complaints of this "
             "region. Without them its routing thresholds are 1.0 (every complaint to review) "
-            "unless its region file sets them; null for the generic region or a model "
-            "that did not record it."
+            "unless its region file sets them. Always false for the generic region "
+            "(`default`, requests naming none), whose complaints may come from any region; "
+            "null for a model that did not record its regions."
         )
     )
 

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +34,7 @@ from salur.model.pii import mask_pii
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import compose_document
 from salur.training.dataset import DataPaths
+from salur.training.files import replaced_on_success
 from salur.training.sources import load_all
 from salur.training.train import TrainConfig
 
@@ -307,18 +306,8 @@ def locked(path: Path) -> Iterator[None]:
 
 def write_table_atomically(frame: pd.DataFrame, path: Path) -> None:
     """Written in full beside ``path`` and moved into place: a crash never leaves half a gold set."""
-    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".draft")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, index=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(draft, path.stat().st_mode & 0o777)
-        os.replace(draft, path)
-    except BaseException:
-        Path(draft).unlink(missing_ok=True)
-        raise
+    with replaced_on_success(path) as handle:
+        frame.to_csv(handle, index=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

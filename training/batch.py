@@ -7,7 +7,6 @@ import csv
 import io
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,9 +19,16 @@ from salur.model.classifier import Classifier, Prediction
 from salur.model.decision import Decision
 from salur.model.pipeline import HEADS
 from salur.model.regions import Region
-from salur.model.routing import route_prediction, strict_routing_note, thresholds_for_region
+from salur.model.routing import (
+    GENERIC_REGION,
+    route_prediction,
+    strict_routing_note,
+    thresholds_for_region,
+    why_agency_routes_nothing,
+)
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import compose_document, readable_word_count
+from salur.training.files import replaced_on_success
 
 OUTPUT_COLUMNS = [
     "agency",
@@ -418,28 +424,10 @@ def _atomic_output(path: Path) -> Iterator[TextIO]:
         return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        # mkstemp makes the file private (0600); the output gets the mode any
-        # new file gets here, or keeps the mode of the file it replaces.
-        os.chmod(tmp, _output_mode(target))
-    except OSError as error:
-        raise _cannot_write(path, error) from error
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with replaced_on_success(target) as handle:
             yield handle
-        os.replace(tmp, target)
     except OSError as error:
         raise _cannot_write(path, error) from error
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _output_mode(path: Path) -> int:
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _likely_text_column(frame: pd.DataFrame) -> str | None:
@@ -467,7 +455,6 @@ def _model_row(prediction: Prediction) -> dict[str, object]:
     for head in HEADS:
         values[head] = prediction.label(head)
         values[f"{head}_confidence"] = round(prediction.confidence(head), 4)
-    values.update(_decision_columns(prediction.decision))
     return values
 
 
@@ -487,16 +474,23 @@ def _router(
 ) -> Callable[[Prediction, str], dict[str, object]]:
     """(prediction, title+text) → output row, as the model decides alone or as ``region`` routes."""
     if region is None:
-        measured = sorted(classifier.region_thresholds or {})
-        if measured:
+        # As the service decides a request that names no region: such complaints
+        # may come from a region the model has no history of.
+        generic = thresholds_for_region(
+            GENERIC_REGION, classifier.thresholds, classifier.region_thresholds, overrides
+        )
+        reason = why_agency_routes_nothing(GENERIC_REGION, classifier.region_thresholds)
+        if reason:
+            measured = ", ".join(sorted(classifier.region_thresholds or {}))
             notify(
-                "without --region, needs_review uses the pooled thresholds, measured on "
-                f"complaints of {', '.join(measured)}; for complaints of another region "
-                "they are not certified (pass --region to route as the service does there)"
+                f"without --region every row needs review, because {reason} (model "
+                f"{classifier.version}); pass --region to route as the service does in a "
+                f"region whose complaints it was measured on ({measured})"
             )
 
         def model_row(prediction: Prediction, document: str) -> dict[str, object]:
-            return _model_row(prediction)
+            decision = classifier.decide(prediction.heads, generic, prediction.emergency)
+            return {**_model_row(prediction), **_decision_columns(decision)}
 
         return model_row
     taxonomy = load_taxonomy()

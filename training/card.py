@@ -67,7 +67,8 @@ def model_card(meta: dict[str, Any]) -> str:
         "complaints to review unless the region file sets `thresholds`. In brackets:\n"
         "held-out share auto-routed and its precision. The auto-routed figures of\n"
         "agency and category above route each test row with these thresholds; the\n"
-        "threshold column above is the pooled one, for requests naming no region.\n"
+        "threshold column above is the pooled one over the training regions; requests\n"
+        "naming no region route nothing automatically (they may come from any region).\n"
         "Region files' category overrides are not applied in these figures.\n\n"
         "| region | agency | category |\n|---|---|---|\n" + "\n".join(region_rows) + "\n"
         if region_rows

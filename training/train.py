@@ -326,7 +326,8 @@ def choose_region_thresholds(
     """Per named region, a threshold for each routing head it has labelled rows for.
 
     Rows without a region, or from requests that named none (corrections of
-    the generic region), are routed with the pooled thresholds and get none.
+    the generic region), get none: the generic region routes as a region
+    without history does.
     """
     regions = frame["region"].fillna("").astype(str)
     chosen = {}

@@ -43,10 +43,23 @@ def test_a_region_without_history_routes_nothing_automatically():
     assert routed.decision.needs_review
 
 
-def test_the_generic_region_and_older_models_use_the_pooled_thresholds():
-    assert thresholds_for_region(GENERIC_REGION, POOLED, MEASURED) == POOLED
+def test_a_complaint_naming_no_region_routes_as_one_from_a_region_without_history():
+    # It may come from anywhere; the pooled thresholds are certified on the
+    # training regions only.
+    assert thresholds_for_region(GENERIC_REGION, POOLED, MEASURED) == {
+        **POOLED,
+        "agency": 1.0,
+        "category": 1.0,
+    }
+    assert has_region_history(GENERIC_REGION, MEASURED) is False
+    # Even when the training data carried rows under the generic region's code.
+    assert thresholds_for_region(GENERIC_REGION, POOLED, {GENERIC_REGION: POOLED})["agency"] == 1.0
+
+
+def test_older_models_without_region_thresholds_use_the_pooled_ones():
+    assert thresholds_for_region(GENERIC_REGION, POOLED, None) == POOLED
     assert thresholds_for_region("kab-baru", POOLED, None) == POOLED
-    assert has_region_history(GENERIC_REGION, MEASURED) is None
+    assert has_region_history(GENERIC_REGION, None) is None
     assert has_region_history("kab-baru", None) is None
     assert has_region_history("kab-baru", MEASURED) is False
     assert has_region_history("kota-surabaya", MEASURED) is True
@@ -63,9 +76,9 @@ def test_operator_overrides_only_tighten_a_regions_routing_and_region_files_win_
     # A deployment-wide number never opens a region whose complaints certified nothing.
     assert thresholds_for_region("kab-baru", POOLED, MEASURED, stricter)["agency"] == 1.0
     assert thresholds_for_region("kab-bandung", POOLED, MEASURED, looser)["agency"] == 1.0
-    # Heads that do not route, the generic region and older models take them as given.
+    assert thresholds_for_region(GENERIC_REGION, POOLED, MEASURED, looser)["agency"] == 1.0
+    # Heads that do not route, and older models, take them as given.
     assert thresholds_for_region("kab-baru", POOLED, MEASURED, stricter)["urgency"] == 0.5
-    assert thresholds_for_region(GENERIC_REGION, POOLED, MEASURED, looser)["agency"] == 0.5
     assert thresholds_for_region("kab-baru", POOLED, None, looser)["agency"] == 0.5
     base = thresholds_for_region("kab-baru", POOLED, MEASURED)
     opened = Region("kab-baru", "Baru", {"pupr": "PU"}, thresholds={"agency": 0.95})
@@ -82,7 +95,8 @@ def test_the_reason_a_region_routes_nothing_is_named():
         "the model has no agency-labelled complaints of this region"
     )
     assert why_agency_routes_nothing("kota-surabaya", MEASURED) is None
-    assert why_agency_routes_nothing(GENERIC_REGION, MEASURED) is None
+    assert "names no region" in why_agency_routes_nothing(GENERIC_REGION, MEASURED)
+    assert why_agency_routes_nothing(GENERIC_REGION, None) is None
     assert why_agency_routes_nothing("kab-baru", None) is None
 
 

@@ -455,10 +455,12 @@ def test_a_region_the_model_has_no_history_for_goes_to_review(regional_model_dir
     assert opened["decision"]["outcome"] == "auto_route"
     # Surabaya routes with the threshold measured on its own complaints (0.0 here).
     assert measured["decision"]["outcome"] == "auto_route"
-    assert generic["region"] == "default" and generic["agency"]["confident"] == (
-        generic["agency"]["confidence"] >= 0.5
-    )
+    # A request naming no region may come from a region the model never saw.
+    assert generic["region"] == "default" and generic["decision"]["outcome"] == "needs_review"
+    assert generic["agency"]["confident"] is False
     warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "region default: every complaint goes to review" in warned
+    assert "names no region" in warned
     assert "region new-region: every complaint goes to review" in warned
     assert "no labelled complaints of this region" in warned
     assert "region kab-bandung: every complaint goes to review" in warned
@@ -478,14 +480,14 @@ def test_region_detail_says_whether_the_model_knows_the_region(regional_model_di
         model = regional.get("/v1/model", headers=headers).json()
         listing = regional.get("/v1/regions", headers=headers).json()
     assert {r["code"]: r["model_has_history"] for r in listing} == {
-        "default": None,
+        "default": False,
         "kab-bandung": False,
         "kota-surabaya": True,
     }
     assert bandung["model_has_history"] is False and bandung["thresholds"]["agency"] == 1.0
     assert model["region_thresholds"] == {"kota-surabaya": {"agency": 0.0, "category": 0.5}}
     assert surabaya["model_has_history"] is True and surabaya["thresholds"]["agency"] == 0.0
-    assert generic["model_has_history"] is None and generic["thresholds"]["agency"] == 0.5
+    assert generic["model_has_history"] is False and generic["thresholds"]["agency"] == 1.0
     with TestClient(
         create_app(Settings(model_dir=small_model_dir, api_keys=["test-key-123"]))
     ) as older:

@@ -342,6 +342,7 @@ def test_dashboard_names_the_regions_whose_agencies_all_wait_for_review(
     page = client.get("/admin/dashboard").text
     assert "Wilayah yang semua aduannya ditinjau" in page
     assert "<strong>Kabupaten Bandung</strong>: model belum dilatih" in page
+    assert "tanpa wilayah bisa berasal dari daerah mana pun" in page
     assert "Kota Surabaya" not in page
 
     # The queue's own client sends everything to review through SALUR_THRESHOLDS.

@@ -1,0 +1,96 @@
+"""Routing on a region the model has never seen: each training region left out in turn.
+
+A request that names no region (the service's `default` region, `salur classify`
+without `--region`) may come from any region, also one with no labelled history
+in the training data. This measures what routing could promise there:
+
+    python benchmarks/unseen_region.py
+
+For each source with labels for a routing head (agency, category), the recipe is
+fitted on every other source and predicts the one left out. Printed per head:
+accuracy per left-out source, and, pooled over them, the highest precision any
+confidence threshold reaches with at least 30 complaints routed, both as
+measured and as the one-sided 95% Wilson lower bound that training's threshold
+rule asks to clear the target. Confidences are the pipeline's before the
+calibration step, which is increasing and so changes no threshold's routing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from salur.model.classifier import Classifier
+from salur.model.decision import wilson_lower_bound
+from salur.model.routing import ROUTING_HEADS
+from salur.training.dataset import load_labelled
+from salur.training.train import (
+    TrainConfig,
+    fit_pipeline,
+    predictions_frame,
+    scored,
+    trainable_heads,
+)
+
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "training" / "configs" / "default.yaml"
+MIN_ROUTED = 30
+
+
+def best_cut_offs(confidence: np.ndarray, correct: np.ndarray) -> tuple[float, float, float]:
+    """(precision, its Wilson lower bound, coverage) of the cut-off whose bound is highest."""
+    order = np.argsort(-confidence, kind="stable")
+    hits = correct[order]
+    routed = np.arange(1, hits.size + 1)
+    precision = np.cumsum(hits) / routed
+    bound = wilson_lower_bound(precision, routed, 0.95)
+    bound[routed < MIN_ROUTED] = -1.0
+    best = int(np.argmax(bound))
+    return float(precision[best]), float(bound[best]), float(routed[best] / hits.size)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    args = parser.parse_args()
+    config = TrainConfig.from_file(args.config)
+    frame = load_labelled(config.data_dir, config.sources)
+    scores: dict[str, list[pd.DataFrame]] = {head: [] for head in ROUTING_HEADS}
+    for source in sorted(frame["source"].unique()):
+        left_out = frame["source"] == source
+        heads = tuple(
+            head
+            for head in ROUTING_HEADS
+            if (frame.loc[left_out, head] != "").any()
+            and head in trainable_heads(frame[~left_out], config.pipeline)
+        )
+        if not heads:
+            continue
+        pipeline = fit_pipeline(frame[~left_out], config.pipeline, heads)
+        predicted = predictions_frame(Classifier(pipeline, {"version": "unseen"}), frame[left_out])
+        for head in heads:
+            confidence, correct = scored(frame[left_out], predicted, head)
+            print(
+                f"{head:9s} left out {source:12s} rows {len(correct):6d}  "
+                f"accuracy {correct.mean():.3f}",
+                flush=True,
+            )
+            scores[head].append(pd.DataFrame({"confidence": confidence, "correct": correct}))
+    for head, parts in scores.items():
+        if not parts:
+            continue
+        pooled = pd.concat(parts)
+        precision, bound, coverage = best_cut_offs(
+            pooled["confidence"].to_numpy(dtype=float), pooled["correct"].to_numpy(dtype=bool)
+        )
+        print(
+            f"{head:9s} pooled over {len(parts)} left-out sources ({len(pooled)} rows): "
+            f"best threshold routes {coverage:.1%} at precision {precision:.3f} "
+            f"(Wilson lower bound {bound:.3f}); target "
+            f"{config.target_precision.get(head, 0.95):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
