@@ -12,6 +12,7 @@ from salur.model.artifact import load_model
 from salur.model.calibration import IDENTITY, calibrate_rows, calibrations_from_metadata
 from salur.model.decision import EMERGENCY, Decision, EmergencyAlert, decide
 from salur.model.pii import personal_words
+from salur.model.routing import GENERIC_REGION, thresholds_for_region
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import PLACEHOLDER_TOKENS, compose_document
 
@@ -35,6 +36,8 @@ class HeadPrediction:
 @dataclass(frozen=True)
 class Prediction:
     heads: dict[str, HeadPrediction]
+    # Decided as for a complaint that names no region (see Classifier.decide);
+    # salur.model.routing.route_prediction decides it again in a region.
     decision: Decision
     model_version: str
     # None for a model without an emergency alert level (or without urgency).
@@ -75,6 +78,12 @@ class Classifier:
                 str(region): {str(head): float(v) for head, v in values.items()}
                 for region, values in per_region.items()
             }
+        )
+        # A complaint that names no region may come from a region the model has
+        # no history of; the pooled thresholds are certified on the training
+        # regions only.
+        self.thresholds_without_region = thresholds_for_region(
+            GENERIC_REGION, self.thresholds, self.region_thresholds
         )
         self.version = str(self.metadata.get("version", "unversioned"))
         self.calibrations = calibrations_from_metadata(self.metadata)
@@ -192,7 +201,7 @@ class Classifier:
         predictions = []
         for heads in self.predict_documents(documents, explain=explain):
             emergency = self.emergency_alert(heads)
-            decision = self.decide(heads, self.thresholds, emergency)
+            decision = self.decide(heads, self.thresholds_without_region, emergency)
             predictions.append(Prediction(heads, decision, self.version, emergency))
         return predictions
 
@@ -202,7 +211,7 @@ class Classifier:
         thresholds: Mapping[str, float],
         emergency: EmergencyAlert | None,
     ) -> Decision:
-        """The decision on one complaint's heads without a region.
+        """The decision on one complaint's heads with ``thresholds``, outside any region.
 
         Every agency code counts as routable here; the service re-decides per
         region in salur.model.routing.route_prediction.

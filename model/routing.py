@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from salur.model.classifier import Prediction
 from salur.model.decision import Decision, decide
 from salur.model.regions import Region, Routing, route_agency
 from salur.model.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    # The classifier decides with thresholds_for_region, so it imports this module.
+    from salur.model.classifier import Prediction
 
 # The region a request that names none is routed in. Its complaints may come
 # from any region, also one the model has no history of, so its routing heads

@@ -48,3 +48,23 @@ def test_composed_documents_predict_as_title_and_text(fitted_small):
     titles = ["Jalan Rusak", None]
     documents = [compose_document(title, text) for title, text in zip(titles, texts, strict=True)]
     assert classifier.predict(texts, titles) == classifier.predict_composed(documents)
+
+
+def test_its_own_decision_routes_as_for_a_complaint_that_names_no_region(fitted_small):
+    text = ["jalan rusak berlubang di depan sekolah"]
+    open_to_all = {"agency": 0.0, "category": 0.0, "urgency": 0.0, "report_type": 0.0}
+    older = Classifier(fitted_small, {"version": "older", "thresholds": open_to_all})
+    assert older.predict(text)[0].decision.outcome == "auto_route"
+    # A model that measured its regions knows the pooled thresholds hold only there.
+    measured = Classifier(
+        fitted_small,
+        {
+            "version": "measured",
+            "thresholds": open_to_all,
+            "region_thresholds": {"kota-surabaya": {"agency": 0.0, "category": 0.0}},
+        },
+    )
+    (decided,) = measured.predict(text)
+    assert decided.decision.outcome == "needs_review"
+    assert measured.thresholds_without_region["agency"] == 1.0
+    assert measured.thresholds == open_to_all
