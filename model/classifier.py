@@ -79,12 +79,6 @@ class Classifier:
                 for region, values in per_region.items()
             }
         )
-        # A complaint that names no region may come from a region the model has
-        # no history of; the pooled thresholds are certified on the training
-        # regions only.
-        self.thresholds_without_region = thresholds_for_region(
-            GENERIC_REGION, self.thresholds, self.region_thresholds
-        )
         self.version = str(self.metadata.get("version", "unversioned"))
         self.calibrations = calibrations_from_metadata(self.metadata)
         # Set by training from out-of-fold recall of the gold emergencies; None
@@ -103,6 +97,15 @@ class Classifier:
         # carry weight but read as noise ("ah j").
         self._feature_names = np.array([name.split("__", 1)[1] for name in names], dtype=object)
         self._readable = np.array([name.startswith("word__") for name in names])
+
+    @property
+    def thresholds_without_region(self) -> dict[str, float]:
+        """What a complaint that names no region is decided with.
+
+        It may come from a region the model has no history of; the pooled
+        thresholds are certified on the training regions only.
+        """
+        return thresholds_for_region(GENERIC_REGION, self.thresholds, self.region_thresholds)
 
     def emergency_alert(self, heads: Mapping[str, HeadPrediction]) -> EmergencyAlert | None:
         """The darurat probability against the level training chose, if it chose one."""
@@ -199,9 +202,10 @@ class Classifier:
         lookup reads it), so that it is built once per complaint.
         """
         predictions = []
+        thresholds = self.thresholds_without_region
         for heads in self.predict_documents(documents, explain=explain):
             emergency = self.emergency_alert(heads)
-            decision = self.decide(heads, self.thresholds_without_region, emergency)
+            decision = self.decide(heads, thresholds, emergency)
             predictions.append(Prediction(heads, decision, self.version, emergency))
         return predictions
 

@@ -194,7 +194,8 @@ def decide(
             # admin sees a 0.99 in the queue.
             reasons.append(
                 f"{head}: review-only here (threshold {threshold:.2f}: no threshold was "
-                f"certified for this region, or one was set to send everything to review); "
+                f"certified for this region or for complaints naming none, or one was set to "
+                f"send everything to review); "
                 f"confidence {_shown_below(value):.2f}"
             )
         elif value < threshold:

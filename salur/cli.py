@@ -156,7 +156,13 @@ def classify(
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per prediction batch.")] = 512,
     region: Annotated[
         str | None,
-        typer.Option(help="Route as the service does in this region (overrides, thresholds)."),
+        typer.Option(
+            help=(
+                "Route as the service does in this region (overrides, thresholds). Without "
+                "it the region is unknown and every row needs review (models with "
+                "per-region thresholds)."
+            )
+        ),
     ] = None,
     regions_dir: Annotated[
         Path | None, typer.Option(help="Region files (default: the service's regions).")
@@ -174,7 +180,7 @@ def classify(
     from salur.training.batch import InputError, classify_csv
 
     # SIGTERM's default action ends the process without unwinding, which would
-    # leave the temporary output (.OUT.csv.xxxx) next to the real one.
+    # leave the temporary output (.OUT.csv.xxxx.draft) next to the real one.
     signal.signal(signal.SIGTERM, _unwind_on_sigterm)
     if region == "":
         raise CliError("--region is empty; give a region code or leave the option out")

@@ -20,7 +20,8 @@ _FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         re.compile(r"^(\w+): review-only here \(threshold ([\d.]+):.*; confidence ([\d.]+)$"),
         lambda m: (
             f"{m[1]}: di wilayah ini semua aduan ditinjau (ambang {m[2]}: belum ada ambang "
-            f"yang teruji untuk wilayah ini, atau sengaja diatur begitu); keyakinan {m[3]}"
+            f"yang teruji untuk wilayah ini atau untuk aduan tanpa wilayah, atau sengaja "
+            f"diatur begitu); keyakinan {m[3]}"
         ),
     ),
     (

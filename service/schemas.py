@@ -26,8 +26,9 @@ class ClassifyRequest(BaseModel):
         max_length=64,
         description=(
             "Region code (GET /v1/regions); omitted means the generic table, whose "
-            "complaints may come from any region and so all go to review unless its "
-            "region file sets thresholds."
+            "complaints may come from any region and so all go to review (models that "
+            "measured their regions, as the bundled one) unless its region file sets "
+            "thresholds."
         ),
     )
     channel: str | None = Field(

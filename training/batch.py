@@ -474,18 +474,27 @@ def _router(
 ) -> Callable[[Prediction, str], dict[str, object]]:
     """(prediction, title+text) → output row, as the model decides alone or as ``region`` routes."""
     if region is None:
-        # As the service decides a request that names no region: such complaints
-        # may come from a region the model has no history of.
+        # With the generic region's thresholds, as the model measured them: rows
+        # of unknown origin may come from a region the model has no history of.
+        # No region file is read (--region default applies default.yaml too).
         generic = thresholds_for_region(
             GENERIC_REGION, classifier.thresholds, classifier.region_thresholds, overrides
         )
         reason = why_agency_routes_nothing(GENERIC_REGION, classifier.region_thresholds)
         if reason:
-            measured = ", ".join(sorted(classifier.region_thresholds or {}))
+            routable = sorted(
+                code
+                for code, measured in (classifier.region_thresholds or {}).items()
+                if measured.get("agency", 1.0) < 1.0
+            )
             notify(
                 f"without --region every row needs review, because {reason} (model "
-                f"{classifier.version}); pass --region to route as the service does in a "
-                f"region whose complaints it was measured on ({measured})"
+                f"{classifier.version}); pass --region to route as the service does there"
+                + (
+                    f" (the model's agency routes automatically in {', '.join(routable)})"
+                    if routable
+                    else ""
+                )
             )
 
         def model_row(prediction: Prediction, document: str) -> dict[str, object]:

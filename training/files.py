@@ -23,7 +23,7 @@ def replaced_on_success(path: Path) -> Iterator[TextIO]:
     fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".draft")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            os.fchmod(handle.fileno(), mode_for(path))
+            os.chmod(draft, mode_for(path))
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

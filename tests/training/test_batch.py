@@ -380,7 +380,7 @@ def test_classify_in_a_region_the_model_never_saw_sends_every_row_to_review(
     plain = classify(source, out, model)
     assert list(pd.read_csv(out, dtype=str)["needs_review"]) == ["True", "True"]
     assert "without --region every row needs review" in plain.stderr
-    assert "measured on (seen)" in plain.stderr
+    assert "routes automatically in seen)" in plain.stderr
     assert decided["unseen"][0] == ["True", "True"]
     assert "region unseen: every complaint goes to review" in decided["unseen"][1]
     assert "no labelled complaints of this region" in decided["unseen"][1]
