@@ -167,6 +167,15 @@ def classify(
     regions_dir: Annotated[
         Path | None, typer.Option(help="Region files (default: the service's regions).")
     ] = None,
+    region_column: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Column naming each row's region code: every row is routed as with --region "
+                "in its own region; an empty cell as a request naming none (default)."
+            )
+        ),
+    ] = None,
 ) -> None:
     """Classify every row of a CSV; keeps all input columns and adds predictions.
 
@@ -184,8 +193,21 @@ def classify(
     signal.signal(signal.SIGTERM, _unwind_on_sigterm)
     if region == "":
         raise CliError("--region is empty; give a region code or leave the option out")
+    if region_column == "":
+        raise CliError("--region-column is empty; give a column name or leave the option out")
+    if region is not None and region_column is not None:
+        raise CliError("give --region or --region-column, not both")
     settings = _service_settings()
-    routing_region = _load_region(region, regions_dir or settings.regions_dir) if region else None
+    known = (
+        _load_regions(regions_dir or settings.regions_dir)
+        if region is not None or region_column is not None
+        else {}
+    )
+    if region is not None and region not in known:
+        from salur.model.regions import unknown_region
+
+        raise CliError(unknown_region(region, known))
+    routing_region = known[region] if region is not None else None
     try:
         count = classify_csv(
             input_path=input,
@@ -203,6 +225,8 @@ def classify(
             # The hash this deployment pins (SALUR_MODEL_SHA256) guards every
             # model load, not only the server's.
             expected_sha256=settings.model_sha256,
+            region_column=region_column,
+            regions=known,
         )
     except InputError as error:
         raise CliError(str(error)) from error
@@ -234,19 +258,16 @@ def _service_settings() -> Any:
         raise CliError(f"cannot read the service settings (SALUR_* / .env): {error}") from error
 
 
-def _load_region(code: str, regions_dir: Path) -> Region:
-    from salur.model.regions import RegionError, load_regions, unknown_region
+def _load_regions(regions_dir: Path) -> dict[str, Region]:
+    from salur.model.regions import RegionError, load_regions
     from salur.model.taxonomy import load_taxonomy
 
     if not regions_dir.is_dir():
         raise CliError(f"region folder {regions_dir} does not exist")
     try:
-        regions = load_regions(regions_dir, load_taxonomy())
+        return load_regions(regions_dir, load_taxonomy())
     except RegionError as error:
         raise CliError(str(error)) from error
-    if code not in regions:
-        raise CliError(unknown_region(code, regions))
-    return regions[code]
 
 
 @app.command()

@@ -8,7 +8,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -195,6 +195,7 @@ def read_input(
     text_column: str,
     title_column: str | None,
     notify: Callable[[str], None] = lambda message: None,
+    other_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The CSV as text cells, with its header names exactly as written.
 
@@ -250,7 +251,7 @@ def read_input(
             f"the first line of {path} does not look like a header row (one of its fields "
             f"has {longest} characters); add a first line naming the columns, e.g. id,title,text"
         )
-    for column in [text_column, title_column]:
+    for column in [text_column, title_column, *other_columns]:
         if not column:
             continue
         found = int((frame.columns == column).sum())
@@ -316,6 +317,8 @@ def classify_csv(
     notify: Callable[[str], None] = lambda message: None,
     threshold_overrides: Mapping[str, float] | None = None,
     expected_sha256: str | None = None,
+    region_column: str | None = None,
+    regions: Mapping[str, Region] | None = None,
 ) -> int:
     """Write ``output_path`` atomically: all input columns plus predictions.
 
@@ -323,11 +326,26 @@ def classify_csv(
     region's category overrides decide the agency, its thresholds decide
     ``needs_review`` (with ``threshold_overrides``, the service's
     ``SALUR_THRESHOLDS``, applied the same way), and an ``opd_name`` column
-    gives the region's own office.
+    gives the region's own office. With a ``region_column`` instead, each row
+    is routed so in the region its cell names, one of ``regions``; an empty
+    cell is a complaint that names none, as the service routes it
+    (``default``). A value that is no known region stops the run before any
+    row is classified.
     ``notify`` hears about anything done to the input's columns.
     """
+    if region is not None and region_column:
+        raise ValueError("give a region or a region column, not both")
+    if region_column and regions is None:
+        raise ValueError("a region column needs the regions it may name")
     _refuse_overwriting_input(input_path, output_path)
-    frame = read_input(input_path, text_column, title_column, notify)
+    frame = read_input(
+        input_path, text_column, title_column, notify, [region_column] if region_column else []
+    )
+    row_regions = (
+        _named_regions(frame[region_column], regions or {}, region_column)
+        if region_column
+        else None
+    )
     try:
         classifier = Classifier.load(model_dir, expected_sha256=expected_sha256)
     except ModelLoadError as error:
@@ -343,9 +361,8 @@ def classify_csv(
         )
     texts = frame[text_column].tolist()
     titles = frame[title_column].tolist() if title_column else [None] * len(frame)
-    columns = (
-        [*OUTPUT_COLUMNS, "opd_name", "local_office"] if region is not None else OUTPUT_COLUMNS
-    )
+    routes_in_regions = region is not None or row_regions is not None
+    columns = [*OUTPUT_COLUMNS, "opd_name", "local_office"] if routes_in_regions else OUTPUT_COLUMNS
     renamed = keep_input_columns(frame, columns)
     if renamed:
         notify(
@@ -359,7 +376,16 @@ def classify_csv(
         for title, text in zip(titles, texts, strict=True)
     ]
     results: dict[str, list[object]] = {column: [] for column in columns}
-    route = _router(classifier, region, threshold_overrides or {}, notify)
+    overrides = threshold_overrides or {}
+    if row_regions is None:
+        route = _router(classifier, region, overrides, notify)
+        routes = [route] * len(frame)
+    else:
+        by_code = {
+            code: _router(classifier, (regions or {})[code], overrides, notify)
+            for code in sorted(set(row_regions))
+        }
+        routes = [by_code[code] for code in row_regions]
 
     from rich.progress import Progress
 
@@ -370,8 +396,8 @@ def classify_csv(
                 chunk = slice(start, start + batch_size)
                 documents = list(map(compose_document, titles[chunk], texts[chunk]))
                 predictions = classifier.predict_composed(documents, explain=False)
-                for prediction, has_words, document in zip(
-                    predictions, readable[chunk], documents, strict=True
+                for prediction, has_words, document, route in zip(
+                    predictions, readable[chunk], documents, routes[chunk], strict=True
                 ):
                     row = route(prediction, document) if has_words else WORDLESS_ROW
                     for column in columns:
@@ -389,6 +415,31 @@ def classify_csv(
             + (" (is that the complaint text column?)" if unreadable == len(frame) else "")
         )
     return len(frame)
+
+
+def _named_regions(cells: pd.Series, regions: Mapping[str, Region], column: str) -> list[str]:
+    """The region code each row names; an empty cell names none (the generic region).
+
+    Every value must be a known region before anything is classified: a
+    misspelt code would otherwise route its rows under another region's rules.
+    """
+    codes = [cell.strip() or GENERIC_REGION for cell in cells.astype(str)]
+    unknown: dict[str, int] = {}
+    for code in codes:
+        if code not in regions:
+            unknown[code] = unknown.get(code, 0) + 1
+    if unknown:
+        shown = ", ".join(
+            f"{'(empty: a complaint naming none)' if code == GENERIC_REGION else repr(code)} "
+            f"in {count} row(s)"
+            for code, count in sorted(unknown.items(), key=lambda item: -item[1])[:5]
+        )
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise InputError(
+            f"column {column!r} names regions without a region file: {shown}{more}; "
+            f"known regions: {', '.join(sorted(regions))}"
+        )
+    return codes
 
 
 def _refuse_overwriting_input(input_path: Path, output_path: Path) -> None:

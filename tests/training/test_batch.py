@@ -350,6 +350,62 @@ def test_headers_rows_and_encodings_come_through_unchanged(tmp_path):
     assert read_input(source, "text", None)["text"].tolist() == ["jalan rusak", "", "sampah"]
 
 
+def test_classify_routes_each_row_in_the_region_its_column_names(save_small_model, tmp_path):
+    from salur.model.taxonomy import load_taxonomy
+
+    model = save_small_model(
+        "per-row-regions",
+        thresholds={"agency": 0.0, "category": 0.0, "urgency": 0.5, "report_type": 0.5},
+        region_thresholds={"seen": {"agency": 0.0, "category": 0.0}},
+    )
+    regions = tmp_path / "regions"
+    regions.mkdir()
+    for code in ("seen", "unseen", "default"):
+        opds = ", ".join(f"{a}: {code} OPD {a}" for a in load_taxonomy().agencies)
+        (regions / f"{code}.yaml").write_text(f"code: {code}\nname: {code}\nopds: {{{opds}}}\n")
+    source = tmp_path / "in.csv"
+    pd.DataFrame(
+        {"text": ["jalan rusak berlubang"] * 3, "wilayah": ["seen", " unseen ", ""]}
+    ).to_csv(source, index=False)
+    out = tmp_path / "out.csv"
+    result = classify(
+        source, out, model, "--region-column", "wilayah", "--regions-dir", str(regions)
+    )
+    assert result.returncode == 0, result.stderr
+    routed = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert routed["wilayah"].tolist() == ["seen", " unseen ", ""]
+    # Only the region the model measured routes; the others go to review.
+    assert routed["needs_review"].tolist() == ["False", "True", "True"]
+    assert [name.split(" OPD ")[0] for name in routed["opd_name"]] == ["seen", "unseen", "default"]
+    assert "region unseen: every complaint goes to review" in result.stderr
+
+    # A value that is no region stops the run before anything is written.
+    out.unlink()
+    pd.DataFrame({"text": ["jalan rusak"] * 3, "wilayah": ["seen", "surabaya", "surabaya"]}).to_csv(
+        source, index=False
+    )
+    refused = classify(
+        source, out, model, "--region-column", "wilayah", "--regions-dir", str(regions)
+    )
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "'surabaya' in 2 row(s)" in refused.stderr and "known regions: default" in refused.stderr
+    assert not out.exists()
+    missing = classify(source, out, model, "--region-column", "kota", "--regions-dir", str(regions))
+    assert missing.returncode != 0 and "column 'kota' not found" in missing.stderr
+    both = classify(
+        source,
+        out,
+        model,
+        "--region",
+        "seen",
+        "--region-column",
+        "wilayah",
+        "--regions-dir",
+        str(regions),
+    )
+    assert both.returncode != 0 and "not both" in both.stderr
+
+
 def test_classify_in_a_region_the_model_never_saw_sends_every_row_to_review(
     save_small_model, tmp_path, monkeypatch
 ):
