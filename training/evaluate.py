@@ -83,6 +83,15 @@ def head_metrics(
     routed = confidence >= gate
     if held_for_review is not None:
         routed &= ~held_for_review[labelled]
+    top_accuracy = {}
+    if f"{head}_top" in predicted:
+        suggested = predicted.loc[labelled, f"{head}_top"].tolist()
+        for k in (2, 3):
+            top_accuracy[str(k)] = float(
+                np.mean(
+                    [label in tuple(top)[:k] for label, top in zip(truth, suggested, strict=True)]
+                )
+            )
     by_region = {}
     if row_thresholds is not None and "region" in frame:
         regions = frame.loc[labelled, "region"].fillna("").astype(str).to_numpy(dtype=object)
@@ -99,6 +108,8 @@ def head_metrics(
         "accuracy": float(accuracy_score(truth, pred)),
         "macro_f1": float(f1_score(truth, pred, labels=present, average="macro", zero_division=0)),
         "weighted_f1": float(f1_score(truth, pred, average="weighted", zero_division=0)),
+        # How often the recorded label is among the first k suggestions an admin sees.
+        **({"top_k_accuracy": top_accuracy} if top_accuracy else {}),
         "expected_calibration_error": expected_calibration_error(confidence, correct),
         "reliability": reliability(confidence, correct),
         "per_class": {
@@ -164,6 +175,18 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
                 f"{m['auto_route']['coverage']:.1%} | {shown_precision(m['auto_route']['precision'])} |"
             )
         lines.append("")
+        suggested = [
+            f"{head} {m['top_k_accuracy']['2']:.3f} / {m['top_k_accuracy']['3']:.3f}"
+            for head, m in heads.items()
+            if isinstance(m, dict) and m.get("top_k_accuracy")
+        ]
+        if suggested:
+            lines += [
+                "The label among the first two / three suggestions (top-k accuracy): "
+                + ", ".join(suggested)
+                + ".",
+                "",
+            ]
         for head, m in heads.items():
             if isinstance(m, dict) and m.get("auto_route_by_region"):
                 lines += [

@@ -481,6 +481,8 @@ def predictions_frame(classifier: Classifier, frame: pd.DataFrame) -> pd.DataFra
     for head in classifier.heads:
         columns[f"{head}_pred"] = [r[head].code for r in results]
         columns[f"{head}_confidence"] = [r[head].probability for r in results]
+        # The suggestions an admin sees, best first (the chosen label leads).
+        columns[f"{head}_top"] = [tuple(a.code for a in r[head].top) for r in results]
     if "urgency" in classifier.heads:
         for code in results[0]["urgency"].probabilities if results else ():
             columns[URGENCY_PROBABILITY + code] = [

@@ -93,3 +93,28 @@ def test_a_saved_model_on_held_out_corrections_is_measured_per_region(
     assert (
         "routed with each region's own threshold" in (tmp_path / "report" / "report.md").read_text()
     )
+
+
+def test_top_k_accuracy_counts_the_label_among_the_first_suggestions(tmp_path):
+    import pandas as pd
+    from salur.training.evaluate import head_metrics, write_report
+
+    frame = pd.DataFrame({"agency": ["pupr", "sosial", "dukcapil", ""]})
+    predicted = pd.DataFrame(
+        {
+            "agency_pred": ["pupr", "pupr", "pupr", "pupr"],
+            "agency_confidence": [0.9, 0.6, 0.5, 0.9],
+            "agency_top": [
+                ("pupr", "sosial", "dukcapil"),
+                ("pupr", "sosial", "dukcapil"),
+                ("pupr", "sosial", "dukcapil"),
+                ("pupr", "sosial", "dukcapil"),
+            ],
+        }
+    )
+    metrics = head_metrics(frame, predicted, "agency", threshold=1.0)
+    # The unlabelled row does not count; accuracy is top-1.
+    assert metrics["accuracy"] == 1 / 3
+    assert metrics["top_k_accuracy"] == {"2": 2 / 3, "3": 1.0}
+    report = write_report({"setting": {"agency": metrics}}, tmp_path, "test").read_text()
+    assert "agency 0.667 / 1.000" in report
