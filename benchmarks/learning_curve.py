@@ -27,7 +27,7 @@ from salur.training.train import (
     threshold_fold,
 )
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "training" / "configs" / "default.yaml"
+from salur.paths import default_config_path
 
 
 def learning_curve(
@@ -63,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--head", default="agency")
     parser.add_argument("--shares", type=float, nargs="+", default=[0.25, 0.5, 0.75, 1.0])
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--config", type=Path, default=default_config_path())
     args = parser.parse_args()
     config = TrainConfig.from_file(args.config)
     print(f"{args.head}: out-of-fold over {config.threshold_folds} folds of the train split")

@@ -37,7 +37,8 @@ from salur.training.train import (
     trainable_heads,
 )
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "training" / "configs" / "default.yaml"
+from salur.paths import default_config_path
+
 MIN_ROUTED = 30
 
 
@@ -55,7 +56,7 @@ def best_cut_offs(confidence: np.ndarray, correct: np.ndarray) -> tuple[float, f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--config", type=Path, default=default_config_path())
     args = parser.parse_args()
     config = TrainConfig.from_file(args.config)
     frame = load_labelled(config.data_dir, config.sources)

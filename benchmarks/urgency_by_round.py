@@ -31,7 +31,7 @@ from salur.training.train import (
     urgency_cross_validation,
 )
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "training" / "configs" / "default.yaml"
+from salur.paths import default_config_path
 
 
 def summary(rows: int, metrics: dict[str, Any]) -> str:
@@ -45,7 +45,7 @@ def summary(rows: int, metrics: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--up-to-round", type=int, default=4)
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--config", type=Path, default=default_config_path())
     args = parser.parse_args()
     config = TrainConfig.from_file(args.config)
     frame = load_labelled(config.data_dir, config.sources)
