@@ -118,7 +118,19 @@ def calibrate_rows(
     return calibrated
 
 
-def calibrations_from_metadata(metadata: Mapping[str, Any]) -> dict[str, ConfidenceCalibration]:
-    """Per-head maps stored in a model's ``metadata.json`` (none in older models)."""
-    stored = metadata.get("confidence_calibration") or {}
+# The metadata keys of the two kinds of map. The first is fitted on
+# out-of-fold predictions of the training regions' own complaints; the second
+# on predictions of each training region by a model fitted without it, for
+# complaints of a region the model has no labelled history of. There the
+# first map makes confidence worse, not better: a model is more often wrong
+# on a region it never saw, at the same raw confidence.
+IN_REGION_KEY = "confidence_calibration"
+UNSEEN_REGION_KEY = "confidence_calibration_unseen_region"
+
+
+def calibrations_from_metadata(
+    metadata: Mapping[str, Any], key: str = IN_REGION_KEY
+) -> dict[str, ConfidenceCalibration]:
+    """Per-head maps stored in a model's ``metadata.json`` under ``key`` (none in older models)."""
+    stored = metadata.get(key) or {}
     return {head: ConfidenceCalibration.from_dict(values) for head, values in stored.items()}

@@ -9,10 +9,16 @@ from typing import Any
 
 import numpy as np
 from salur.model.artifact import load_model
-from salur.model.calibration import IDENTITY, calibrate_rows, calibrations_from_metadata
+from salur.model.calibration import (
+    IDENTITY,
+    UNSEEN_REGION_KEY,
+    ConfidenceCalibration,
+    calibrate_rows,
+    calibrations_from_metadata,
+)
 from salur.model.decision import EMERGENCY, Decision, EmergencyAlert, decide
 from salur.model.pii import personal_words
-from salur.model.routing import GENERIC_REGION, thresholds_for_region
+from salur.model.routing import GENERIC_REGION, head_has_region_history, thresholds_for_region
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import PLACEHOLDER_TOKENS, compose_document
 
@@ -57,6 +63,9 @@ class Classifier:
     pipeline, exactly as it was fitted. The confidence of each chosen label is
     mapped by the head's calibration in the metadata (see
     :mod:`salur.model.calibration`); the thresholds are in the same units.
+    Complaints of a region the model has no labelled history of (and those
+    that name no region) get the head's map for unseen regions, where
+    training could fit one.
     """
 
     def __init__(
@@ -81,6 +90,9 @@ class Classifier:
         )
         self.version = str(self.metadata.get("version", "unversioned"))
         self.calibrations = calibrations_from_metadata(self.metadata)
+        self.unseen_region_calibrations = calibrations_from_metadata(
+            self.metadata, UNSEEN_REGION_KEY
+        )
         # Set by training from out-of-fold recall of the gold emergencies; None
         # for model folders from before, which raise no alerts.
         alert = self.metadata.get("emergency_alert") or {}
@@ -107,6 +119,14 @@ class Classifier:
         """
         return thresholds_for_region(GENERIC_REGION, self.thresholds, self.region_thresholds)
 
+    def calibration_for(self, head: str, region_code: str) -> ConfidenceCalibration:
+        """The map of ``head``'s confidence for complaints of ``region_code``."""
+        unseen = self.unseen_region_calibrations.get(head)
+        history = head_has_region_history(region_code, head, self.region_thresholds)
+        if unseen is not None and history is False:
+            return unseen
+        return self.calibrations.get(head, IDENTITY)
+
     def emergency_alert(self, heads: Mapping[str, HeadPrediction]) -> EmergencyAlert | None:
         """The darurat probability against the level training chose, if it chose one."""
         urgency = heads.get("urgency")
@@ -127,8 +147,21 @@ class Classifier:
         return cls(pipeline, metadata)
 
     def predict_documents(
-        self, documents: Sequence[str], explain: bool = True, top_k: int = 3, n_terms: int = 5
+        self,
+        documents: Sequence[str],
+        explain: bool = True,
+        top_k: int = 3,
+        n_terms: int = 5,
+        regions: Sequence[str] | None = None,
     ) -> list[dict[str, HeadPrediction]]:
+        """Per document, each head's prediction; ``regions`` names each document's region.
+
+        Without ``regions`` every document is taken to name none (the generic
+        region). The region only chooses how confidences are calibrated.
+        """
+        regions = [GENERIC_REGION] * len(documents) if regions is None else list(regions)
+        if len(regions) != len(documents):
+            raise ValueError(f"{len(documents)} documents but {len(regions)} regions")
         features = self._features.transform(list(documents))
         chosen_by_head = self._classify.predict_indices(features)
         results: list[dict[str, HeadPrediction]] = [{} for _ in documents]
@@ -137,7 +170,7 @@ class Classifier:
             classes = self._classify.classes_[head]
             codes = [str(code) for code in classes]
             chosen, proba = chosen_by_head[head]
-            proba = calibrate_rows(proba, chosen, self.calibrations.get(head, IDENTITY))
+            proba = self._calibrated(head, proba, chosen, regions)
             order = np.argsort(-proba, axis=1)
             coef = self._classify.coefficients(head) if explain else None
             for row, by_probability in enumerate(order):
@@ -154,6 +187,18 @@ class Classifier:
                     probabilities=dict(zip(codes, proba[row].tolist(), strict=True)),
                 )
         return results
+
+    def _calibrated(
+        self, head: str, proba: np.ndarray, chosen: np.ndarray, regions: Sequence[str]
+    ) -> np.ndarray:
+        by_region = np.asarray(regions, dtype=object)
+        calibrated = np.empty_like(proba)
+        for region in dict.fromkeys(regions):
+            rows = by_region == region
+            calibrated[rows] = calibrate_rows(
+                proba[rows], chosen[rows], self.calibration_for(head, str(region))
+            )
+        return calibrated
 
     def _personal_tokens(self, document: str) -> frozenset[str]:
         """The model's tokens of the names in ``document`` (normalised and stemmed as it reads them)."""
@@ -188,22 +233,30 @@ class Classifier:
         texts: Sequence[str],
         titles: Sequence[str | None] | None = None,
         explain: bool = True,
+        regions: Sequence[str] | None = None,
     ) -> list[Prediction]:
         titles = titles if titles is not None else [None] * len(texts)
         documents = [
             compose_document(title, text) for title, text in zip(titles, texts, strict=True)
         ]
-        return self.predict_composed(documents, explain=explain)
+        return self.predict_composed(documents, explain=explain, regions=regions)
 
-    def predict_composed(self, documents: Sequence[str], explain: bool = True) -> list[Prediction]:
+    def predict_composed(
+        self,
+        documents: Sequence[str],
+        explain: bool = True,
+        regions: Sequence[str] | None = None,
+    ) -> list[Prediction]:
         """:meth:`predict` for documents already composed from title and text.
 
         For callers that need the composed document themselves (the local-office
-        lookup reads it), so that it is built once per complaint.
+        lookup reads it), so that it is built once per complaint. ``regions``
+        as in :meth:`predict_documents`; the decision is the generic region's
+        either way, and salur.model.routing.route_prediction decides again.
         """
         predictions = []
         thresholds = self.thresholds_without_region
-        for heads in self.predict_documents(documents, explain=explain):
+        for heads in self.predict_documents(documents, explain=explain, regions=regions):
             emergency = self.emergency_alert(heads)
             decision = self.decide(heads, thresholds, emergency)
             predictions.append(Prediction(heads, decision, self.version, emergency))
@@ -228,5 +281,7 @@ class Classifier:
             outside_duties=load_taxonomy().outside_duties,
         )
 
-    def predict_one(self, text: str, title: str | None = None) -> Prediction:
-        return self.predict([text], [title])[0]
+    def predict_one(
+        self, text: str, title: str | None = None, region: str = GENERIC_REGION
+    ) -> Prediction:
+        return self.predict([text], [title], regions=[region])[0]

@@ -37,6 +37,22 @@ def has_region_history(
     return region_code != GENERIC_REGION and region_code in region_thresholds
 
 
+def head_has_region_history(
+    region_code: str, head: str, region_thresholds: Mapping[str, Mapping[str, float]] | None
+) -> bool | None:
+    """Whether a model saw complaints of the region labelled for ``head``.
+
+    Training chooses a region threshold for every routing head the region has
+    labelled rows for, so the thresholds record it; for other heads (urgency,
+    report type) this says whether the model measured the region at all. None
+    for a model from before thresholds were chosen per region.
+    """
+    history = has_region_history(region_code, region_thresholds)
+    if not history or head not in ROUTING_HEADS:
+        return history
+    return head in (region_thresholds or {}).get(region_code, {})
+
+
 def why_agency_routes_nothing(
     region_code: str, region_thresholds: Mapping[str, Mapping[str, float]] | None
 ) -> str | None:

@@ -169,7 +169,7 @@ def classify_items(
     runtime: Runtime,
 ) -> list[ClassifyResponse]:
     documents = [compose_document(item.title, item.text) for item in items]
-    predictions = runtime.classifier.predict_composed(documents)
+    predictions = runtime.classifier.predict_composed(documents, regions=regions)
     metrics = request.app.state.metrics
     responses = []
     for item, region, item_id, prediction, document in zip(

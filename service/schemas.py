@@ -109,7 +109,13 @@ class Alternative(BaseModel):
 class HeadResult(BaseModel):
     code: str
     name: str
-    confidence: float
+    confidence: float = Field(
+        description=(
+            "Probability that the code is right, calibrated for the request's region: for a "
+            "region the model has no labelled complaints of (and a request naming none), "
+            "as measured on training regions the model was fitted without."
+        )
+    )
     confident: bool = Field(description="Confidence reaches this head's threshold.")
     top: list[Alternative]
 

@@ -386,6 +386,8 @@ def classify_csv(
             for code in sorted(set(row_regions))
         }
         routes = [by_code[code] for code in row_regions]
+    # Confidence is calibrated for the region a row comes from (see Classifier).
+    region_codes = row_regions or [region.code if region else GENERIC_REGION] * len(frame)
 
     from rich.progress import Progress
 
@@ -395,7 +397,9 @@ def classify_csv(
             for start in range(0, len(frame), batch_size):
                 chunk = slice(start, start + batch_size)
                 documents = list(map(compose_document, titles[chunk], texts[chunk]))
-                predictions = classifier.predict_composed(documents, explain=False)
+                predictions = classifier.predict_composed(
+                    documents, explain=False, regions=region_codes[chunk]
+                )
                 for prediction, has_words, document, route in zip(
                     predictions, readable[chunk], documents, routes[chunk], strict=True
                 ):

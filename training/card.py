@@ -83,6 +83,19 @@ def model_card(meta: dict[str, Any]) -> str:
         if corrections
         else ""
     )
+    unseen_rows = meta.get("unseen_region_calibration_rows") or {}
+    unseen_sentence = (
+        "For complaints of such a region, and those naming none, confidence is "
+        "mapped as measured on each training region predicted by a model fitted "
+        "without it: "
+        + "; ".join(
+            f"{head} on " + ", ".join(f"{region} ({n:,} rows)" for region, n in rows.items())
+            for head, rows in unseen_rows.items()
+        )
+        + "."
+        if unseen_rows
+        else "This model has no separate map for such regions."
+    )
     return f"""# Model card: {meta["version"]}
 
 Trained {meta["trained_at"]} on {meta["data_rows"]} deduplicated complaints
@@ -121,9 +134,10 @@ raw labels mapped to taxonomy codes by the reviewed tables in
 - `report_type` is learned from Kab. Bandung only and is dominated by
   "Pengaduan Berkadar Pengawasan".
 - Confidences are calibrated on complaints like the training data. On a region
-  the model has not seen they run high (trained without Kab. Bandung, its
-  agency confidence of 0.9 was right about 70% of the time), which is why a
-  region without history routes nothing automatically by default.
+  the model has not seen that map makes them run high (trained without Kab.
+  Bandung, its agency confidence of 0.9 was right about 70% of the time),
+  which is why a region without history routes nothing automatically by
+  default. {unseen_sentence}
 - Classes with too few rows to learn were left out: {dropped or "none"}.
 """
 

@@ -1,3 +1,6 @@
+import numpy as np
+import pytest
+from salur.model.calibration import ConfidenceCalibration
 from salur.model.classifier import Classifier
 from salur.model.pii import personal_words
 from salur.model.text import compose_document
@@ -68,3 +71,35 @@ def test_its_own_decision_routes_as_for_a_complaint_that_names_no_region(fitted_
     assert decided.decision.outcome == "needs_review"
     assert measured.thresholds_without_region["agency"] == 1.0
     assert measured.thresholds == open_to_all
+
+
+def test_confidence_is_calibrated_for_the_region_a_complaint_comes_from(fitted_small):
+    lowering = ConfidenceCalibration(1.0, -2.0)
+    meta = {
+        "version": "regions",
+        "confidence_calibration_unseen_region": {"agency": lowering.to_dict()},
+        "region_thresholds": {
+            "kota-surabaya": {"agency": 0.9, "category": 0.9},
+            "prov-jawa-tengah": {"category": 0.9},
+        },
+    }
+    classifier = Classifier(fitted_small, meta)
+    text = "jalan rusak berlubang di depan sekolah"
+    regions = ["kota-surabaya", "default", "kab-baru", "prov-jawa-tengah"]
+    seen, named_none, never_seen, no_agency_labels = classifier.predict([text] * 4, regions=regions)
+    (raw,) = Classifier(fitted_small, {"version": "raw"}).predict([text])
+    assert seen.confidence("agency") == raw.confidence("agency")
+    mapped = float(lowering.apply(np.array([raw.confidence("agency")]))[0])
+    for prediction in (named_none, never_seen, no_agency_labels):
+        assert prediction.confidence("agency") == pytest.approx(mapped)
+        assert prediction.label("agency") == raw.label("agency")
+        # A head without a map for unseen regions keeps its in-region one.
+        assert prediction.confidence("category") == raw.confidence("category")
+    # Without regions a complaint names none.
+    assert classifier.predict([text])[0].confidence("agency") == pytest.approx(mapped)
+    assert classifier.predict_one(text, region="kota-surabaya") == seen
+    # A model from before per-region thresholds cannot tell regions apart.
+    older = Classifier(fitted_small, {**meta, "region_thresholds": None})
+    assert older.predict([text])[0].confidence("agency") == raw.confidence("agency")
+    with pytest.raises(ValueError, match="2 documents but 1 regions"):
+        classifier.predict([text, text], regions=["default"])

@@ -2,6 +2,7 @@ from salur.model.regions import Region
 from salur.model.routing import (
     GENERIC_REGION,
     has_region_history,
+    head_has_region_history,
     route_prediction,
     strict_routing_note,
     thresholds_for_region,
@@ -149,3 +150,15 @@ def test_a_region_that_gives_the_category_to_its_own_opd_is_not_overruled():
     )
     assert routed.routing.agency == "ekonomi"
     assert not any(r.startswith("category listrik_energi") for r in routed.decision.reasons)
+
+
+def test_history_per_head_is_what_the_region_was_labelled_for():
+    assert head_has_region_history("kota-surabaya", "agency", MEASURED) is True
+    # Jawa Tengah's complaints carry a category but no agency.
+    assert head_has_region_history("prov-jawa-tengah", "category", MEASURED) is True
+    assert head_has_region_history("prov-jawa-tengah", "agency", MEASURED) is False
+    # Heads that do not route follow the region as a whole.
+    assert head_has_region_history("prov-jawa-tengah", "urgency", MEASURED) is True
+    assert head_has_region_history(GENERIC_REGION, "urgency", MEASURED) is False
+    assert head_has_region_history("kab-baru", "category", MEASURED) is False
+    assert head_has_region_history("kota-surabaya", "agency", None) is None

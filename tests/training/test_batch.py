@@ -357,6 +357,7 @@ def test_classify_routes_each_row_in_the_region_its_column_names(save_small_mode
         "per-row-regions",
         thresholds={"agency": 0.0, "category": 0.0, "urgency": 0.5, "report_type": 0.5},
         region_thresholds={"seen": {"agency": 0.0, "category": 0.0}},
+        confidence_calibration_unseen_region={"agency": {"slope": 1.0, "intercept": -3.0}},
     )
     regions = tmp_path / "regions"
     regions.mkdir()
@@ -376,6 +377,10 @@ def test_classify_routes_each_row_in_the_region_its_column_names(save_small_mode
     assert routed["wilayah"].tolist() == ["seen", " unseen ", ""]
     # Only the region the model measured routes; the others go to review.
     assert routed["needs_review"].tolist() == ["False", "True", "True"]
+    # The same text is less likely right in a region the model never saw, and
+    # its confidence says so there (the map for unseen regions).
+    seen, unseen, named_none = routed["agency_confidence"].astype(float)
+    assert unseen == named_none < seen
     assert [name.split(" OPD ")[0] for name in routed["opd_name"]] == ["seen", "unseen", "default"]
     assert "region unseen: every complaint goes to review" in result.stderr
 

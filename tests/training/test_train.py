@@ -9,6 +9,7 @@ from salur.training.train import (
     choose_thresholds,
     out_of_fold_predictions,
     trainable_heads,
+    unseen_region_calibrations,
     urgency_cross_validation,
 )
 
@@ -136,6 +137,11 @@ def test_model_card_states_the_threshold_rule_and_urgency_form():
     assert "urgency head is one-vs-rest" in flat and "ordinal" not in flat
     no_urgency = model_card({**meta, "heads": ["agency"]})
     assert "urgency head" not in no_urgency
+    assert "no separate map for such regions" in card
+    unseen = model_card(
+        {**meta, "unseen_region_calibration_rows": {"agency": {"kab-a": 1200, "kota-b": 300}}}
+    )
+    assert "agency on kab-a (1,200 rows), kota-b (300 rows)." in unseen
 
 
 def _config_error(tmp_path, text):
@@ -280,3 +286,34 @@ def test_urgency_cross_validation_measures_only_its_rows_and_trains_on_the_extra
     assert alone["support"] == joined["support"] == len(earlier)
     # The later rows teach the folds: the same rows are predicted differently.
     assert alone["per_class"] != joined["per_class"]
+
+
+def test_maps_for_unseen_regions_come_from_each_region_left_out(
+    small_frame, small_params, tmp_path, monkeypatch
+):
+    import salur.training.train as train_module
+
+    fitted_on: list[set[str]] = []
+    fit = train_module.fit_pipeline
+
+    def recording_fit(frame, params, heads):
+        fitted_on.append(set(frame["region"]))
+        return fit(frame, params, heads)
+
+    monkeypatch.setattr(train_module, "fit_pipeline", recording_fit)
+    config = small_config(small_params, tmp_path)
+    heads = trainable_heads(small_frame, small_params)
+    maps, rows = unseen_region_calibrations(small_frame, config, heads, progress=lambda _: None)
+    regions = set(small_frame["region"])
+    assert maps and set(maps) == set(rows) and set(maps) <= {"agency", "category"}
+    for head, per_region in rows.items():
+        labelled = int((small_frame[head] != "").sum())
+        # Every row is predicted by a model that saw none of its region's
+        # rows, but most of the others: a region holding most of the labelled
+        # rows is not left out (a model without it is another model).
+        assert all(100 <= n <= labelled / 2 for n in per_region.values()), head
+        assert all(regions - seen for seen in fitted_on)
+    assert len(fitted_on) == len({r for per_region in rows.values() for r in per_region})
+    # A region alone cannot be left out.
+    alone = small_frame[small_frame["region"] == "kota-surabaya"]
+    assert unseen_region_calibrations(alone, config, heads, progress=lambda _: None) == ({}, {})
