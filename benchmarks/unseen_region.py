@@ -23,7 +23,7 @@ in-region map of ``--model`` (what complaints of unseen regions got before
 training fitted a map for them), and with a map fitted like training's map for
 unseen regions but on the *other* left-out sources only, so that the figure is
 measured on a region neither the model nor the map saw. Like training, the map
-uses only sources whose leaving out keeps most of the head's rows
+uses only sources whose leaving out keeps at least half of the head's rows
 (MAX_LEFT_OUT_SHARE) and have enough rows: a model fitted without Surabaya is another model.
 """
 
@@ -115,12 +115,12 @@ def main() -> None:
             f"(Wilson lower bound {bound:.3f}); target "
             f"{config.target_precision.get(head, 0.95):.2f}"
         )
+        counts = pooled["source"].value_counts()
+        representative = counts[
+            (counts >= MIN_CALIBRATION_ROWS) & (counts <= MAX_LEFT_OUT_SHARE * counts.sum())
+        ].index
         for source in pooled["source"].unique():
             left_out = pooled[pooled["source"] == source]
-            counts = pooled["source"].value_counts()
-            representative = counts[
-                (counts >= MIN_CALIBRATION_ROWS) & (counts <= MAX_LEFT_OUT_SHARE * counts.sum())
-            ].index
             others = pooled[(pooled["source"] != source) & pooled["source"].isin(representative)]
             confidence = left_out["confidence"].to_numpy(dtype=float)
             correct = left_out["correct"].to_numpy(dtype=bool)

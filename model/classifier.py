@@ -127,6 +127,15 @@ class Classifier:
             return unseen
         return self.calibrations.get(head, IDENTITY)
 
+    def heads_calibrated_as_unseen(self, region_code: str) -> tuple[str, ...]:
+        """The heads whose confidence in ``region_code`` is mapped as for an unseen region."""
+        return tuple(
+            head
+            for head in self.heads
+            if head in self.unseen_region_calibrations
+            and self.calibration_for(head, region_code) is self.unseen_region_calibrations[head]
+        )
+
     def emergency_alert(self, heads: Mapping[str, HeadPrediction]) -> EmergencyAlert | None:
         """The darurat probability against the level training chose, if it chose one."""
         urgency = heads.get("urgency")
@@ -159,7 +168,12 @@ class Classifier:
         Without ``regions`` every document is taken to name none (the generic
         region). The region only chooses how confidences are calibrated.
         """
-        regions = [GENERIC_REGION] * len(documents) if regions is None else list(regions)
+        # An empty or missing region (None, NaN from a spreadsheet column) names none.
+        regions = (
+            [GENERIC_REGION] * len(documents)
+            if regions is None
+            else [r if isinstance(r, str) and r else GENERIC_REGION for r in regions]
+        )
         if len(regions) != len(documents):
             raise ValueError(f"{len(documents)} documents but {len(regions)} regions")
         features = self._features.transform(list(documents))

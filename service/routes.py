@@ -365,6 +365,7 @@ def region_detail(code: str, request: Request) -> RegionDetail:
         local_offices=list(region.local_offices),
         thresholds=region.thresholds_over(runtime.thresholds_for(region.code)),
         model_has_history=runtime.has_history(region.code),
+        heads_calibrated_as_unseen=list(runtime.classifier.heads_calibrated_as_unseen(region.code)),
     )
 
 

@@ -245,6 +245,13 @@ class RegionDetail(RegionSummary):
     thresholds: dict[str, float] = Field(
         description="The thresholds this region routes with: its own over the service's."
     )
+    heads_calibrated_as_unseen: list[str] = Field(
+        description=(
+            "Heads whose confidence here is calibrated as for a region the model never saw "
+            "(the model has no labelled complaints of this region for them); a region file's "
+            "thresholds for these heads compare with that confidence."
+        )
+    )
 
 
 class ModelInfo(BaseModel):

@@ -281,7 +281,7 @@ def choose_decisions(
     )
 
 
-# A region is left out for a head only if the rest keeps at least this share of
+# A region is left out for a head only if it holds at most this share of
 # the head's labelled rows, so that the model fitted without it is still much
 # the model that serves. Without that rule the map described a different
 # model: trained without Kab. Bandung and then without Surabaya (83% of the

@@ -101,5 +101,9 @@ def test_confidence_is_calibrated_for_the_region_a_complaint_comes_from(fitted_s
     # A model from before per-region thresholds cannot tell regions apart.
     older = Classifier(fitted_small, {**meta, "region_thresholds": None})
     assert older.predict([text])[0].confidence("agency") == raw.confidence("agency")
+    # A missing region (an empty spreadsheet cell) is a complaint naming none.
+    for missing in ("", None, float("nan")):
+        (unnamed,) = classifier.predict([text], regions=[missing])
+        assert unnamed == named_none
     with pytest.raises(ValueError, match="2 documents but 1 regions"):
         classifier.predict([text, text], regions=["default"])

@@ -436,7 +436,9 @@ def test_region_detail_shows_the_thresholds_it_routes_with(client, auth):
 def regional_model_dir(save_small_model):
     # Measured on Surabaya only: every other named region is new to this model.
     return save_small_model(
-        "regional-test", region_thresholds={"kota-surabaya": {"agency": 0.0, "category": 0.5}}
+        "regional-test",
+        region_thresholds={"kota-surabaya": {"agency": 0.0, "category": 0.5}},
+        confidence_calibration_unseen_region={"agency": {"slope": 1.0, "intercept": -2.0}},
     )
 
 
@@ -488,6 +490,10 @@ def test_region_detail_says_whether_the_model_knows_the_region(regional_model_di
     assert model["region_thresholds"] == {"kota-surabaya": {"agency": 0.0, "category": 0.5}}
     assert surabaya["model_has_history"] is True and surabaya["thresholds"]["agency"] == 0.0
     assert generic["model_has_history"] is False and generic["thresholds"]["agency"] == 1.0
+    # Where the model has no history, its agency confidence is mapped as for an unseen region.
+    assert bandung["heads_calibrated_as_unseen"] == generic["heads_calibrated_as_unseen"]
+    assert bandung["heads_calibrated_as_unseen"] == ["agency"]
+    assert surabaya["heads_calibrated_as_unseen"] == []
     with TestClient(
         create_app(Settings(model_dir=small_model_dir, api_keys=["test-key-123"]))
     ) as older:
@@ -497,6 +503,8 @@ def test_region_detail_says_whether_the_model_knows_the_region(regional_model_di
             is None
         )
         assert older.get("/v1/model", headers=headers).json()["region_thresholds"] is None
+        detail = older.get("/v1/regions/kab-bandung", headers=headers).json()
+        assert detail["heads_calibrated_as_unseen"] == []
 
 
 def test_a_model_without_thresholds_starts_and_says_why_nothing_routes(
