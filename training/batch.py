@@ -542,12 +542,19 @@ def _router(
                 for code, measured in (classifier.region_thresholds or {}).items()
                 if measured.get("agency", 1.0) < 1.0
             )
+            unseen = classifier.heads_calibrated_as_unseen(GENERIC_REGION)
             notify(
                 f"without --region every row needs review, because {reason} (model "
                 f"{classifier.version}); pass --region to route as the service does there"
                 + (
                     f" (the model's agency routes automatically in {', '.join(routable)})"
                     if routable
+                    else ""
+                )
+                + (
+                    f"; {' and '.join(unseen)} confidences are calibrated as for a region "
+                    "the model never saw"
+                    if unseen
                     else ""
                 )
             )

@@ -383,6 +383,8 @@ def test_classify_routes_each_row_in_the_region_its_column_names(save_small_mode
     assert unseen == named_none < seen
     assert [name.split(" OPD ")[0] for name in routed["opd_name"]] == ["seen", "unseen", "default"]
     assert "region unseen: every complaint goes to review" in result.stderr
+    plain = classify(source, tmp_path / "plain.csv", model)
+    assert "agency confidences are calibrated as for a region the model never saw" in (plain.stderr)
 
     # A value that is no region stops the run before anything is written.
     out.unlink()
