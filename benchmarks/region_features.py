@@ -11,9 +11,9 @@ the classifier can learn a region's own routing from its own history while
 sharing the rest. A region the model never saw has no block of its own; it gets
 every training region's block scaled by that region's share of the training rows.
 
-Two measurements, with the recipe's features and a plain linear SVM (argmax, no
-calibration, so figures are comparable with each other, not with the shipped
-model's):
+Two measurements, with the recipe's features and the recipe's own head (the
+class-balanced, calibrated linear SVM of ``salur.model.heads``, choosing the most
+probable class):
 
 1. in region: out-of-fold over 3 folds of the train split (the fold rule of
    training's thresholds; the test split is not read), plain against augmented,
@@ -33,8 +33,8 @@ import scipy.sparse as sp
 from salur.model.pipeline import build_pipeline
 from salur.training.dataset import load_labelled, random_split
 from salur.training.train import TrainConfig, threshold_fold
+from sklearn.base import clone
 from sklearn.metrics import accuracy_score, f1_score
-from sklearn.svm import LinearSVC
 
 from salur.paths import default_config_path
 
@@ -83,18 +83,24 @@ def fit_predict(
     weight: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(plain, augmented) predictions of ``test`` by models fitted on ``fit``."""
-    features = build_pipeline(config.pipeline, (head,))[:-1]
+    recipe = build_pipeline(config.pipeline, (head,))
+    features, classifier = recipe[:-1], recipe.named_steps["classify"]
+
+    def fitted_predictions(train_x: sp.csr_matrix, test_x: sp.csr_matrix) -> np.ndarray:
+        model = clone(classifier).fit(train_x, fit[head].to_numpy(dtype=object))
+        return np.asarray(model.predict(test_x)[:, 0])
+
     fit_x = features.fit_transform(fit["document"].to_numpy(dtype=object))
     test_x = features.transform(test["document"].to_numpy(dtype=object))
     fit_regions = fit["region"].to_numpy(dtype=object)
     test_regions = test["region"].to_numpy(dtype=object)
     shares = fit["region"].value_counts(normalize=True)
     regions = sorted(shares.index)
-    plain = LinearSVC(C=0.3).fit(fit_x, fit[head]).predict(test_x)
-    model = LinearSVC(C=0.3).fit(
-        augmented(fit_x, fit_regions, regions, weight, {}), fit[head].to_numpy()
+    plain = fitted_predictions(fit_x, test_x)
+    with_regions = fitted_predictions(
+        augmented(fit_x, fit_regions, regions, weight, {}),
+        augmented(test_x, test_regions, regions, weight, shares.to_dict()),
     )
-    with_regions = model.predict(augmented(test_x, test_regions, regions, weight, shares.to_dict()))
     return plain, with_regions
 
 
