@@ -146,6 +146,24 @@ def shown_precision(precision: float | None) -> str:
     return "—" if precision is None else f"{precision:.3f}"
 
 
+def unseen_region_sentence(rows: dict[str, dict[str, int]]) -> str:
+    """How the confidences of rows from a region without history were calibrated."""
+    if not rows:
+        return (
+            "No confidence map for regions without history could be fitted on these training "
+            "rows (no region could be left out): every head keeps its in-region map."
+        )
+    fitted = "; ".join(
+        f"{head} on " + ", ".join(f"{region} ({n} rows)" for region, n in per_region.items())
+        for head, per_region in rows.items()
+    )
+    return (
+        "Confidences of rows from a region without history are mapped as for an unseen "
+        f"region, fitted on each training region predicted without it: {fitted}. "
+        "Other heads keep their in-region map."
+    )
+
+
 def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
     """metrics.json, one confusion-matrix PNG and one coverage curve per head, report.md."""
     import matplotlib
@@ -202,6 +220,9 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
                         f"{r['threshold']:.2f} | {r['coverage']:.1%} | {shown_precision(r['precision'])} |"
                     )
                 lines.append("")
+        unseen = heads.get("unseen_region_calibration")
+        if isinstance(unseen, dict):
+            lines += [unseen_region_sentence(unseen), ""]
         alert = heads.get("emergency_alert")
         if isinstance(alert, dict) and alert.get("gold_emergencies"):
             lines += [

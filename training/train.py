@@ -750,12 +750,15 @@ def evaluate_recipe(
     progress("random split")
     _, _, random_metrics = fit_and_measure(*split_frames(frame, config).values(), config, progress)
     progress(f"cross-region: train without {holdout_region}, test on {holdout_region}")
-    _, _, region_metrics = fit_and_measure(
+    _, decisions, region_metrics = fit_and_measure(
         frame[frame["source"] != holdout_region],
         frame[frame["source"] == holdout_region],
         config,
         progress,
     )
+    # Every row of the region left out is of a region without history: say
+    # which heads' confidences were mapped as such, and on what.
+    region_metrics["unseen_region_calibration"] = decisions.unseen_region_rows
     progress("urgency: 5-fold cross-validation over the whole gold set")
     return {
         "data_hash": data_hash(frame),

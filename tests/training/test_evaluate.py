@@ -36,6 +36,28 @@ def test_report_shows_reliability_and_notes(tmp_path):
     assert "| 0.5–0.6 | 1 | 0.55 | 0.00 |" in report
 
 
+def test_report_says_how_a_region_without_history_was_calibrated(tmp_path):
+    import pandas as pd
+    from salur.training.evaluate import head_metrics, write_report
+
+    frame = pd.DataFrame({"category": ["jalan_jembatan", "kesehatan"]})
+    predicted = pd.DataFrame(
+        {"category_pred": ["jalan_jembatan", "jalan_jembatan"], "category_confidence": [0.6, 0.7]}
+    )
+    metrics = head_metrics(frame, predicted, "category", threshold=1.0)
+    unseen = {"category": {"prov-jawa-tengah": 1722}}
+    results = {
+        "mapped": {"category": metrics, "unseen_region_calibration": unseen},
+        "unmapped": {"category": metrics, "unseen_region_calibration": {}},
+    }
+    report = write_report(results, tmp_path, "test").read_text()
+    assert "mapped as for an unseen region" in report
+    assert "category on prov-jawa-tengah (1722 rows)" in report
+    assert "No confidence map for regions without history could be fitted" in report
+    # The calibration note is no head: no table row, no figures of its own.
+    assert "| unseen_region_calibration |" not in report
+
+
 def test_nothing_routed_reports_no_precision(tmp_path):
     import pandas as pd
     from salur.training.evaluate import head_metrics, write_report
