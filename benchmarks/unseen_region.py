@@ -24,7 +24,8 @@ training fitted a map for them), and with a map fitted like training's map for
 unseen regions but on the *other* left-out sources only, so that the figure is
 measured on a region neither the model nor the map saw. Like training, the map
 uses only sources whose leaving out keeps at least half of the head's rows
-(MAX_LEFT_OUT_SHARE) and have enough rows: a model fitted without Surabaya is another model.
+and have enough rows (training's may_leave_out): a model fitted without Surabaya is
+another model.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ import numpy as np
 import pandas as pd
 from salur.model.artifact import read_metadata
 from salur.model.calibration import (
-    MIN_CALIBRATION_ROWS,
     calibrations_from_metadata,
     fit_confidence_calibration,
 )
@@ -46,9 +46,9 @@ from salur.model.routing import ROUTING_HEADS
 from salur.training.dataset import load_labelled
 from salur.training.evaluate import expected_calibration_error
 from salur.training.train import (
-    MAX_LEFT_OUT_SHARE,
     TrainConfig,
     fit_pipeline,
+    may_leave_out,
     predictions_frame,
     scored,
     trainable_heads,
@@ -116,9 +116,7 @@ def main() -> None:
             f"{config.target_precision.get(head, 0.95):.2f}"
         )
         counts = pooled["source"].value_counts()
-        representative = counts[
-            (counts >= MIN_CALIBRATION_ROWS) & (counts <= MAX_LEFT_OUT_SHARE * counts.sum())
-        ].index
+        representative = [s for s, n in counts.items() if may_leave_out(n, counts.sum())]
         for source in pooled["source"].unique():
             left_out = pooled[pooled["source"] == source]
             others = pooled[(pooled["source"] != source) & pooled["source"].isin(representative)]

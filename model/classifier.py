@@ -119,22 +119,21 @@ class Classifier:
         """
         return thresholds_for_region(GENERIC_REGION, self.thresholds, self.region_thresholds)
 
+    def _calibrated_as_unseen(self, head: str, region_code: str) -> bool:
+        return (
+            head in self.unseen_region_calibrations
+            and head_has_region_history(region_code, head, self.region_thresholds) is False
+        )
+
     def calibration_for(self, head: str, region_code: str) -> ConfidenceCalibration:
         """The map of ``head``'s confidence for complaints of ``region_code``."""
-        unseen = self.unseen_region_calibrations.get(head)
-        history = head_has_region_history(region_code, head, self.region_thresholds)
-        if unseen is not None and history is False:
-            return unseen
+        if self._calibrated_as_unseen(head, region_code):
+            return self.unseen_region_calibrations[head]
         return self.calibrations.get(head, IDENTITY)
 
     def heads_calibrated_as_unseen(self, region_code: str) -> tuple[str, ...]:
         """The heads whose confidence in ``region_code`` is mapped as for an unseen region."""
-        return tuple(
-            head
-            for head in self.heads
-            if head in self.unseen_region_calibrations
-            and self.calibration_for(head, region_code) is self.unseen_region_calibrations[head]
-        )
+        return tuple(head for head in self.heads if self._calibrated_as_unseen(head, region_code))
 
     def emergency_alert(self, heads: Mapping[str, HeadPrediction]) -> EmergencyAlert | None:
         """The darurat probability against the level training chose, if it chose one."""
@@ -210,7 +209,7 @@ class Classifier:
         for region in dict.fromkeys(regions):
             rows = by_region == region
             calibrated[rows] = calibrate_rows(
-                proba[rows], chosen[rows], self.calibration_for(head, str(region))
+                proba[rows], chosen[rows], self.calibration_for(head, region)
             )
         return calibrated
 

@@ -291,6 +291,15 @@ def choose_decisions(
 MAX_LEFT_OUT_SHARE = 0.5
 
 
+def may_leave_out(region_rows: int, head_rows: int) -> bool:
+    """Whether a region with ``region_rows`` of a head's ``head_rows`` labelled rows is left out.
+
+    It needs enough rows to calibrate on (MIN_CALIBRATION_ROWS), and the rest
+    must keep at least half of the head's rows (MAX_LEFT_OUT_SHARE).
+    """
+    return MIN_CALIBRATION_ROWS <= region_rows <= MAX_LEFT_OUT_SHARE * head_rows
+
+
 def unseen_region_predictions(
     frame: pd.DataFrame, config: TrainConfig, heads: tuple[str, ...], progress: Progress = print
 ) -> pd.DataFrame:
@@ -308,13 +317,12 @@ def unseen_region_predictions(
     for region in sorted(set(regions) - {"", GENERIC_REGION}):
         left_out = (regions == region).to_numpy()
         rest = frame[~left_out]
+        trainable = trainable_heads(rest, config.pipeline)
         fitted = tuple(
             head
             for head in routing
-            if MIN_CALIBRATION_ROWS
-            <= (labelled[head] & left_out).sum()
-            <= MAX_LEFT_OUT_SHARE * labelled[head].sum()
-            and head in trainable_heads(rest, config.pipeline)
+            if may_leave_out(int((labelled[head] & left_out).sum()), int(labelled[head].sum()))
+            and head in trainable
         )
         if not fitted:
             continue
@@ -572,11 +580,8 @@ def predictions_frame(classifier: Classifier, frame: pd.DataFrame) -> pd.DataFra
     Also every urgency class's probability (``urgency_p_<code>``) and whether
     the classifier's emergency alert is raised, as the service would decide it.
     """
-    regions = (
-        frame["region"].fillna("").astype(str).replace("", GENERIC_REGION).tolist()
-        if "region" in frame
-        else None
-    )
+    # The classifier reads a missing or empty region as naming none.
+    regions = frame["region"].tolist() if "region" in frame else None
     results = classifier.predict_documents(list(frame["document"]), explain=False, regions=regions)
     columns: dict[str, list[Any]] = {}
     for head in classifier.heads:
