@@ -1,21 +1,27 @@
 """A model version is a folder: pipeline, metadata.json, model card.
 
 The pipeline is a joblib file, and joblib (pickle) executes code on load, so
-the file's SHA-256 recorded in ``metadata.json`` is checked before loading,
-and a deployment can pin the hash it trusts (``expected_sha256``) so that a
-tampered folder with a rewritten metadata file is refused too.
+the file's SHA-256 recorded in ``metadata.json`` is checked before loading.
+``metadata.json`` also holds every routing decision (thresholds, confidence
+maps, the emergency alert), so a deployment pins the SHA-256 of that file
+(``expected_sha256``): it covers the thresholds directly and the pipeline
+through the hash recorded in it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import joblib
+
+log = logging.getLogger(__name__)
 
 # Model versions live in the project checkout's models/ (``pip install -e .``):
 # default/ is the bundled model; PROMOTED names the version `salur promote` chose.
@@ -80,42 +86,89 @@ def save_model(
 
 
 def read_metadata(directory: Path) -> dict[str, Any]:
+    return _parsed_metadata(directory)[0]
+
+
+def model_digest(directory: Path) -> str:
+    """The SHA-256 of a version's ``metadata.json``: the value to pin it by."""
+    return _parsed_metadata(directory)[1]
+
+
+def _parsed_metadata(directory: Path) -> tuple[dict[str, Any], str]:
+    """The metadata and the SHA-256 of the very bytes it was parsed from."""
     path = directory / METADATA_FILE
     if not path.is_file():
         raise ModelLoadError(f"{directory}: no {METADATA_FILE} (not a model folder?)")
+    raw = path.read_bytes()
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ModelLoadError(f"{path}: unreadable metadata ({error})") from error
     if not isinstance(data, dict):
         raise ModelLoadError(f"{path}: metadata is not a JSON object")
-    return data
+    return data, hashlib.sha256(raw).hexdigest()
 
 
-def load_model(directory: Path, expected_sha256: str | None = None) -> tuple[Any, dict[str, Any]]:
-    """Load a version folder after checking the pipeline's hash."""
+def verify_model(directory: Path, expected_sha256: str | None = None) -> dict[str, Any]:
+    """Every check of :func:`load_model` short of unpickling; returns the metadata."""
+    return _verified(directory, expected_sha256)[1]
+
+
+def _verified(directory: Path, expected_sha256: str | None) -> tuple[bytes, dict[str, Any]]:
+    """The pipeline's bytes and the metadata, once both hashes are checked.
+
+    The pipeline is read once and loaded from those bytes, so the file cannot
+    be swapped between the check and the load.
+    """
     if directory.exists() and not directory.is_dir():
         raise ModelLoadError(f"model {directory} is a file; give its version folder")
     if not directory.is_dir():
         raise ModelLoadError(f"model folder {directory} does not exist")
-    metadata = read_metadata(directory)
+    metadata, metadata_sha256 = _parsed_metadata(directory)
     pipeline_path = directory / PIPELINE_FILE
     if not pipeline_path.is_file():
         raise ModelLoadError(f"{directory}: no {PIPELINE_FILE}")
+    pipeline_bytes = pipeline_path.read_bytes()
     recorded = metadata.get("pipeline_sha256")
-    actual = sha256_file(pipeline_path)
+    actual = hashlib.sha256(pipeline_bytes).hexdigest()
     if not recorded or actual != recorded:
         raise ModelLoadError(
             f"{pipeline_path}: SHA-256 {actual[:12]}… does not match metadata "
             f"({str(recorded)[:12]}…); refusing to load a tampered or corrupt model"
         )
-    if expected_sha256 and actual != expected_sha256:
-        raise ModelLoadError(
-            f"{pipeline_path}: SHA-256 {actual[:12]}… is not the pinned "
-            f"{expected_sha256[:12]}…; refusing to load"
+    if expected_sha256:
+        _check_pin(expected_sha256, directory, metadata_sha256, actual)
+    return pipeline_bytes, metadata
+
+
+def _check_pin(expected: str, directory: Path, metadata_sha256: str, pipeline_sha256: str) -> None:
+    # Hash tools differ in case (PowerShell's Get-FileHash prints upper case).
+    pin = expected.strip().lower()
+    if pin == metadata_sha256:
+        return
+    if pin == pipeline_sha256:
+        # Pins from before the metadata was covered keep working, but they
+        # leave the thresholds open to a rewritten metadata.json.
+        log.warning(
+            "the pinned SHA-256 is the pipeline's only: a rewritten %s (thresholds, "
+            "confidence maps) would go unnoticed; pin %s instead (sha256sum %s)",
+            METADATA_FILE,
+            metadata_sha256,
+            directory / METADATA_FILE,
         )
+        return
+    raise ModelLoadError(
+        f"{directory / METADATA_FILE}: SHA-256 {metadata_sha256[:12]}… is not the pinned "
+        f"{pin[:12]}…; refusing to load"
+    )
+
+
+def load_model(directory: Path, expected_sha256: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """Load a version folder after checking its hashes (see :func:`verify_model`)."""
+    pipeline_bytes, metadata = _verified(directory, expected_sha256)
+    pipeline_path = directory / PIPELINE_FILE
     try:
-        pipeline = joblib.load(pipeline_path)
+        pipeline = joblib.load(io.BytesIO(pipeline_bytes))
     except Exception as error:  # a corrupt file can raise almost anything
         raise ModelLoadError(f"{pipeline_path}: cannot be loaded ({error})") from error
     steps = getattr(pipeline, "named_steps", None)

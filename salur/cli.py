@@ -400,10 +400,17 @@ def promote(
     from salur.training.train import TrainConfig
 
     cfg = TrainConfig.from_file(config)
-    root = models_root or _service_settings().models_root
+    settings = _service_settings()
+    root = models_root or settings.models_root
     try:
         message = promote_model(
-            version, current, cfg, force=force, held_out=held_out, models_root=root
+            version,
+            current,
+            cfg,
+            force=force,
+            held_out=held_out,
+            models_root=root,
+            pinned_sha256=settings.model_sha256,
         )
     except (PromotionRefused, ModelLoadError) as error:
         raise CliError(str(error)) from error

@@ -399,6 +399,7 @@ def model_info(request: Request) -> ModelInfo:
         metrics=summary,
         data_hash=meta.get("data_hash"),
         pipeline_sha256=meta.get("pipeline_sha256"),
+        model_sha256=runtime.model_sha256,
     )
 
 

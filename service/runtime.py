@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from salur.model.artifact import model_digest
 from salur.model.classifier import Classifier
 from salur.model.regions import Region, load_regions
 from salur.model.routing import has_region_history, strict_routing_note, thresholds_for_region
@@ -24,6 +25,8 @@ class Runtime:
     # Per region, the thresholds its complaints are decided with before its own
     # file's (see thresholds_for_region).
     region_thresholds: dict[str, dict[str, float]]
+    # SHA-256 of the version's metadata.json: what SALUR_MODEL_SHA256 pins.
+    model_sha256: str | None = None
 
     def thresholds_for(self, region: str) -> dict[str, float]:
         return self.region_thresholds.get(region, self.thresholds)
@@ -44,7 +47,9 @@ def load_runtime(settings: Settings) -> Runtime:
         )
         for code in regions
     }
-    runtime = Runtime(classifier, taxonomy, regions, thresholds, per_region)
+    runtime = Runtime(
+        classifier, taxonomy, regions, thresholds, per_region, model_digest(settings.model_dir)
+    )
     unset = classifier.heads_without_threshold(settings.thresholds)
     if unset:
         # Safe (everything goes to review) but surprising: say why nothing routes.

@@ -272,6 +272,13 @@ class ModelInfo(BaseModel):
     metrics: dict[str, dict[str, float | None]]
     data_hash: str | None
     pipeline_sha256: str | None
+    model_sha256: str | None = Field(
+        default=None,
+        description=(
+            "SHA-256 of the version's metadata.json, which records the pipeline's hash: "
+            "the value to pin with SALUR_MODEL_SHA256"
+        ),
+    )
 
 
 class Health(BaseModel):

@@ -29,7 +29,11 @@ class Settings(BaseSettings):
     )
     model_dir: Path = Field(default_factory=served_model_dir)
     model_sha256: str | None = Field(
-        default=None, description="Pin the pipeline hash this deployment trusts."
+        default=None,
+        description=(
+            "SHA-256 of the trusted version's metadata.json (it records the pipeline's "
+            "hash, so both are pinned); a pipeline hash is still accepted, with a warning."
+        ),
     )
     regions_dir: Path = DEFAULT_REGIONS_DIR
     thresholds: dict[str, float] = Field(

@@ -7,7 +7,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from salur.model.artifact import MODELS_ROOT, PROMOTED_NAME, read_metadata, served_model_dir
+from salur.model.artifact import (
+    MODELS_ROOT,
+    PROMOTED_NAME,
+    ModelLoadError,
+    model_digest,
+    read_metadata,
+    served_model_dir,
+    verify_model,
+)
 from salur.model.pipeline import HEADS
 from salur.training.train import TrainConfig, evaluate_saved, trained_row_digests
 
@@ -87,10 +95,22 @@ def promote_model(
     force: bool = False,
     models_root: Path = MODELS_ROOT,
     held_out: Path | None = None,
+    pinned_sha256: str | None = None,
 ) -> str:
-    """Point ``models/PROMOTED`` at ``candidate`` after the agency check."""
+    """Point ``models/PROMOTED`` at ``candidate`` after the agency check.
+
+    ``pinned_sha256`` is the deployment's ``SALUR_MODEL_SHA256``: the pin names
+    one version, so a promoted other one is refused at the service's next start
+    unless the pin changes too; the message says what to set it to.
+    """
     candidate = candidate.resolve()
-    read_metadata(candidate)  # refuses a folder that is not a model version
+    try:
+        # The service would refuse a version with a missing or altered pipeline
+        # only at its next start, after PROMOTED already names it.
+        verify_model(candidate)
+    except ModelLoadError as error:
+        raise PromotionRefused(str(error)) from error
+    pin_note = _pin_note(candidate, pinned_sha256)
     if candidate.parent != models_root.resolve():
         raise PromotionRefused(
             f"{candidate} is not a version folder inside {models_root}; give --models-root "
@@ -105,7 +125,7 @@ def promote_model(
             f"{served} does not exist, so nothing was served from {models_root} and there was "
             f"no model to compare with; promoted {candidate.name}; restart the service "
             "(salur serve) to load it"
-        )
+        ) + pin_note
     current = (current or served).resolve()
     comparison = compare_models(current, candidate, config, held_out)
     agency = comparison["per_head"]["agency"]
@@ -131,7 +151,22 @@ def promote_model(
             f"use --force to promote anyway\n{report}"
         )
     _point_at(candidate, models_root)
-    return f"{report}\npromoted {candidate.name}; restart the service (salur serve) to load it"
+    return (
+        f"{report}\npromoted {candidate.name}; restart the service (salur serve) to load it"
+        + pin_note
+    )
+
+
+def _pin_note(candidate: Path, pinned_sha256: str | None) -> str:
+    if not pinned_sha256:
+        return ""
+    digest = model_digest(candidate)
+    if pinned_sha256.strip().lower() == digest:
+        return ""
+    return (
+        f"\nSALUR_MODEL_SHA256 pins another version: set it to {digest} "
+        "(the SHA-256 of its metadata.json), or the service refuses to start"
+    )
 
 
 def _point_at(candidate: Path, models_root: Path) -> None:

@@ -1,8 +1,10 @@
+import hashlib
 import json
+import logging
 
 import numpy as np
 import pytest
-from salur.model.artifact import ModelLoadError, load_model, save_model
+from salur.model.artifact import ModelLoadError, load_model, model_digest, save_model, verify_model
 from salur.model.classifier import Classifier
 from salur.model.heads import (
     CumulativeOrdinalClassifier,
@@ -46,6 +48,29 @@ def test_pinned_hash_is_enforced(fitted_small, tmp_path):
     folder = _save(fitted_small, tmp_path)
     with pytest.raises(ModelLoadError, match="pinned"):
         load_model(folder, expected_sha256="0" * 64)
+
+
+def test_pin_covers_the_thresholds_in_the_metadata(fitted_small, tmp_path):
+    folder = _save(fitted_small, tmp_path)
+    pin = model_digest(folder)
+    assert pin == hashlib.sha256((folder / "metadata.json").read_bytes()).hexdigest()
+    load_model(folder, expected_sha256=pin.upper())  # as PowerShell prints it
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["thresholds"] = {"agency": 0.0}  # pipeline untouched: its own hash still matches
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    load_model(folder)
+    with pytest.raises(ModelLoadError, match="pinned"):
+        load_model(folder, expected_sha256=pin)
+    with pytest.raises(ModelLoadError, match="pinned"):
+        verify_model(folder, expected_sha256=pin)
+
+
+def test_a_pipeline_only_pin_still_loads_but_warns(fitted_small, tmp_path, caplog):
+    folder = _save(fitted_small, tmp_path)
+    pipeline_pin = json.loads((folder / "metadata.json").read_text())["pipeline_sha256"]
+    with caplog.at_level(logging.WARNING, logger="salur.model.artifact"):
+        load_model(folder, expected_sha256=pipeline_pin)
+    assert model_digest(folder) in caplog.text
 
 
 def test_missing_or_broken_folder_is_a_clear_error(tmp_path):

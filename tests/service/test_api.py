@@ -297,6 +297,7 @@ def test_model_info(client, auth):
     body = client.get("/v1/model", headers=auth).json()
     assert body["version"] == "small-test" and body["thresholds"]["agency"] == 0.5
     assert len(body["pipeline_sha256"]) == 64
+    assert len(body["model_sha256"]) == 64 and body["model_sha256"] != body["pipeline_sha256"]
 
 
 def test_threshold_override_from_settings(make_client, auth):

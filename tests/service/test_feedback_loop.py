@@ -1,10 +1,11 @@
 """From admin corrections to a training dataset, and model promotion rules."""
 
 import csv
+import shutil
 
 import pandas as pd
 import pytest
-from salur.model.artifact import read_metadata, save_model
+from salur.model.artifact import model_digest, read_metadata, save_model
 from salur.service.review import EXPORT_COLUMNS, export_corrections
 from salur.service.storage import ACCEPTED, CORRECTED, NOT_AUTHORITY, QueueFilter, Store
 from salur.training.dataset import load_corrections
@@ -351,10 +352,19 @@ def test_promote_and_serve_from_a_models_root_of_the_deployment(
     refused = promote(str(root / "v1"))
     assert refused.returncode != 0 and "--models-root" in refused.stderr
     assert "Traceback" not in refused.stderr
-    # The root's first promotion has nothing served to compare with.
-    first = promote(str(root / "v1"), "--models-root", str(root))
+    # A version the service would refuse to load is refused before PROMOTED names it.
+    shutil.copytree(root / "v1", root / "v1-altered")
+    with (root / "v1-altered" / "pipeline.joblib").open("ab") as handle:
+        handle.write(b"\0")
+    altered = promote(str(root / "v1-altered"), "--models-root", str(root))
+    assert altered.returncode != 0 and "does not match" in altered.stderr
+    assert not (root / "PROMOTED").exists()
+    # The root's first promotion has nothing served to compare with; a pin of
+    # another version is pointed out with the value that would let it load.
+    first = promote(str(root / "v1"), "--models-root", str(root), SALUR_MODEL_SHA256="0" * 64)
     assert first.returncode == 0, first.stderr
     assert "no model to compare with" in first.stdout
+    assert model_digest(root / "v1") in first.stdout
     assert (root / "PROMOTED").read_text().strip() == "v1"
     # The service's own setting names the same root, and the promoted check still holds.
     held = promote(str(root / "v2"), SALUR_MODELS_ROOT=str(root))
