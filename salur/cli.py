@@ -7,6 +7,7 @@ Heavy imports happen inside commands so that ``salur --help`` stays fast.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -33,6 +34,20 @@ class CliError(Exception):
 
 def _fail(message: str) -> None:
     raise CliError(message)
+
+
+def _writable_folder(folder: Path, what: str) -> None:
+    """Stop now if ``folder`` cannot be written or created, rather than after the
+    minutes of fitting whose result it would hold. Nothing is created here."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing == folder and not folder.is_dir():
+        _fail(f"cannot use {folder} as {what}: it is a file")
+    if existing != folder and not existing.is_dir():
+        _fail(f"cannot create {folder} as {what}: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        _fail(f"cannot use {folder} as {what}: {existing} is not writable")
 
 
 @app.command()
@@ -62,6 +77,7 @@ def train(
         with_corrections=with_corrections or None,
         refit_on_all=False if holdout_only else None,
     )
+    _writable_folder(cfg.models_dir, "the models folder")
     console = Console(stderr=True)
     with console.status("training") as status:
 
@@ -104,12 +120,20 @@ def evaluate(
     from rich.console import Console
 
     from salur.training.evaluate import shown_precision, write_report
+    from salur.training.sources import LOADERS
     from salur.training.train import TrainConfig, evaluate_recipe, evaluate_saved
 
     cfg = TrainConfig.from_file(config, data_dir=data_dir)
     console = Console(stderr=True)
     if held_out is not None and compare is None and model is None:
         _fail("--held-out needs --model or --compare (the recipe is evaluated on its own splits)")
+    trained_sources = cfg.sources or sorted(LOADERS)
+    if compare is None and model is None and holdout_region not in trained_sources:
+        _fail(
+            f"--holdout-region {holdout_region!r} is not a source of this config; "
+            f"give one of {', '.join(trained_sources)}"
+        )
+    _writable_folder(output, "the report folder")
     if compare is not None:
         from salur.training.promotion import compare_models, format_comparison
 
@@ -195,6 +219,8 @@ def classify(
         raise CliError("--region is empty; give a region code or leave the option out")
     if region_column == "":
         raise CliError("--region-column is empty; give a column name or leave the option out")
+    if not text_column:
+        raise CliError("--text-column is empty; give the name of the complaint text column")
     if region is not None and region_column is not None:
         raise CliError("give --region or --region-column, not both")
     settings = _service_settings()
@@ -282,16 +308,13 @@ def serve(
     ] = None,
 ) -> None:
     """Run the HTTP API with uvicorn."""
-    import os
-
     from salur.service.server import serve as run_server
-    from salur.service.settings import Settings
 
     if model is not None:
         # Workers are separate processes that build their own Settings from
         # the environment, so the CLI choice travels as an environment variable.
         os.environ["SALUR_MODEL_DIR"] = str(model.resolve())
-    settings = Settings()
+    settings = _service_settings()
     run_server(
         host=host or settings.host,
         port=port or settings.port,
@@ -310,7 +333,6 @@ def create_admin(
 ) -> None:
     """Create an admin for the review page (or reset an existing admin's password)."""
     from salur.service.security import hash_password
-    from salur.service.settings import Settings
     from salur.service.storage import StorageUnavailable, Store
 
     secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -318,7 +340,7 @@ def create_admin(
         hashed = hash_password(secret)
     except ValueError as error:
         raise CliError(str(error)) from error
-    store = Store(Settings().database_url)
+    store = Store(_service_settings().database_url)
     try:
         store.ensure_schema()
         store.add_admin(username, hashed)
@@ -353,10 +375,9 @@ def export_corrections_command(
     the item; an unchanged urgency or report type is the model's own answer.
     """
     from salur.service.review import export_corrections
-    from salur.service.settings import Settings
     from salur.service.storage import StorageUnavailable, Store, sqlite_file
 
-    url = database_url or Settings().database_url
+    url = database_url or _service_settings().database_url
     database_file = sqlite_file(url)
     if database_file is not None and not database_file.is_file():
         # Opening it would create an empty queue and export nothing, quietly.

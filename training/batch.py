@@ -173,6 +173,9 @@ def _shown(name: object, width: int = 40) -> str:
     return repr(text if len(text) <= width else text[:width] + "…")
 
 
+# Region codes are short slugs ("prov-jawa-tengah"); a longer cell is not one.
+MAX_REGION_CODE = 40
+
 # A real column name is short; a longer "name" is a complaint in a file without
 # a header row.
 MAX_HEADER_NAME = 100
@@ -433,15 +436,24 @@ def _named_regions(cells: pd.Series, regions: Mapping[str, Region], column: str)
         if code not in regions:
             unknown[code] = unknown.get(code, 0) + 1
     if unknown:
-        shown = ", ".join(
+        # A cell longer than any region code is most likely a complaint (the
+        # wrong column given): it is counted, never printed, as it may hold PII.
+        long_cells = sum(count for code, count in unknown.items() if len(code) > MAX_REGION_CODE)
+        short = {code: count for code, count in unknown.items() if len(code) <= MAX_REGION_CODE}
+        shown = [
             f"{'(empty: a complaint naming none)' if code == GENERIC_REGION else repr(code)} "
             f"in {count} row(s)"
-            for code, count in sorted(unknown.items(), key=lambda item: -item[1])[:5]
-        )
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            for code, count in sorted(short.items(), key=lambda item: -item[1])[:5]
+        ]
+        more = f" and {len(short) - 5} more" if len(short) > 5 else ""
+        if long_cells:
+            shown.append(
+                f"{long_cells} row(s) of longer text, not shown (is {_shown(column)} the "
+                "column of region codes?)"
+            )
         raise InputError(
-            f"column {column!r} names regions without a region file: {shown}{more}; "
-            f"known regions: {', '.join(sorted(regions))}"
+            f"column {_shown(column)} names regions without a region file: "
+            f"{', '.join(shown)}{more}; known regions: {', '.join(sorted(regions))}"
         )
     return codes
 

@@ -112,6 +112,8 @@ def test_classify_missing_input_and_bad_model(tmp_path):
         and "metadata.json" in result.stderr
         and "Traceback" not in result.stderr
     )
+    unnamed = classify(source, tmp_path / "o.csv", tmp_path, "--text-column", "")
+    assert unnamed.returncode == 2 and "--text-column is empty" in unnamed.stderr
 
 
 @pytest.mark.parametrize(
@@ -397,6 +399,16 @@ def test_classify_routes_each_row_in_the_region_its_column_names(save_small_mode
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert "'surabaya' in 2 row(s)" in refused.stderr and "known regions: default" in refused.stderr
     assert not out.exists()
+    # The text column given by mistake: its complaints are counted, never printed.
+    pd.DataFrame(
+        {"text": ["Nama saya Budi Santoso, jalan di depan rumah saya rusak parah"] * 2}
+    ).to_csv(source, index=False)
+    wrong = classify(source, out, model, "--region-column", "text", "--regions-dir", str(regions))
+    assert wrong.returncode != 0 and "2 row(s) of longer text, not shown" in wrong.stderr
+    assert "Budi" not in wrong.stderr
+    pd.DataFrame({"text": ["jalan rusak"] * 3, "wilayah": ["seen", "surabaya", "surabaya"]}).to_csv(
+        source, index=False
+    )
     missing = classify(source, out, model, "--region-column", "kota", "--regions-dir", str(regions))
     assert missing.returncode != 0 and "column 'kota' not found" in missing.stderr
     both = classify(

@@ -216,6 +216,15 @@ def test_train_and_evaluate_cli_name_mistakes_without_a_traceback(tmp_path):
     assert missing.returncode == 2 and "held-out file" in missing.stderr
     alone = run_cli("evaluate", "--held-out", str(tmp_path / "held.csv"))
     assert alone.returncode != 0 and "--held-out needs --model or --compare" in alone.stderr
+    # Mistakes that would otherwise surface only after minutes of fitting.
+    region = run_cli("evaluate", "--holdout-region", "kab-bandung")
+    assert region.returncode == 2 and "give one of bandung" in region.stderr
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    report = run_cli("evaluate", "--output", str(tmp_path / "a-file"))
+    assert report.returncode == 2 and "it is a file" in report.stderr
+    models = run_cli("train", "--models-dir", str(tmp_path / "a-file" / "models"))
+    assert models.returncode == 2 and "is a file" in models.stderr
+    assert "Traceback" not in region.stderr + report.stderr + models.stderr
 
 
 def test_a_head_trains_only_with_two_classes_of_enough_rows(small_frame, small_params):
