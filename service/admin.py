@@ -524,8 +524,9 @@ def apply_review(
     if action != NOT_AUTHORITY:
         refuse_agency_without_opd(request, record, clean.get("agency", record.agency))
     deadline: int | None | object = KEEP_DEADLINE
-    if "report_type" in clean:
-        # The SP4N deadline follows the report type an admin settled on.
+    if action == "corrected" and "report_type" in clean:
+        # The SP4N deadline follows the report type an admin settled on (only
+        # a correction saves one: "bukan wewenang" keeps no labels).
         report_type = runtime_of(request).taxonomy.report_types.get(clean["report_type"])
         deadline = report_type.deadline_working_days if report_type else None
     try:

@@ -24,13 +24,14 @@ from salur.service.metrics import Metrics
 from salur.service.ratelimit import KeyGuessThrottle, LoginThrottle, RateLimiter
 from salur.service.routes import api, metrics_router, public
 from salur.service.runtime import load_runtime
-from salur.service.security import ADMIN_HEADERS, session_secret
+from salur.service.security import ADMIN_HEADERS, content_key, session_secret
 from salur.service.settings import Settings
 from salur.service.storage import ADMIN_SESSION_SECONDS, StorageUnavailable, Store
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from salur import __version__
 
@@ -308,9 +309,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(
         "/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"
     )
+    secret = session_secret(settings.session_secret, Path("var/session.key"))
+    app.state.content_key = content_key(secret)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=session_secret(settings.session_secret, Path("var/session.key")),
+        secret_key=secret,
         session_cookie="salur_admin",
         max_age=ADMIN_SESSION_SECONDS,
         same_site="strict",
@@ -321,4 +324,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKeyGate)
     app.add_middleware(Observe)
+    if settings.trusted_proxies:
+        # Outermost: the key-guess and login throttles count per client address,
+        # and behind a proxy the peer is the proxy for every client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

@@ -8,9 +8,33 @@ and machine shares one counter per key.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from limits import RateLimitItem, parse, storage, strategies
+
+log = logging.getLogger(__name__)
+# How often an unreachable counter store is logged again while it stays down.
+STORE_DOWN_LOG_SECONDS = 60.0
+_store_down_logged_at = 0.0
+
+
+def _store_down(error: Exception) -> None:
+    """Log (at most once a minute) that a counter store failed; the caller lets the request in.
+
+    The counters only slow clients down. Refusing every request while Redis is
+    down would stop complaints from being taken at all, which the counters
+    exist to protect, so they fail open.
+    """
+    global _store_down_logged_at
+    moment = time.monotonic()
+    if moment - _store_down_logged_at >= STORE_DOWN_LOG_SECONDS:
+        _store_down_logged_at = moment
+        log.warning(
+            "rate-limit store unreachable (%s); requests are let through uncounted until it "
+            "answers",
+            type(error).__name__,
+        )
 
 
 def _digest(value: str) -> str:
@@ -35,9 +59,13 @@ class RateLimiter:
     def hit(self, api_key: str) -> tuple[bool, int]:
         """(allowed, seconds until a slot frees up)."""
         key = _digest(api_key)
-        if self.strategy.hit(self.item, "salur", key):
+        try:
+            if self.strategy.hit(self.item, "salur", key):
+                return True, 0
+            return False, _seconds_until_free(self.strategy, self.item, "salur", key)
+        except Exception as error:  # redis, network, timeouts: whatever the store raises
+            _store_down(error)
             return True, 0
-        return False, _seconds_until_free(self.strategy, self.item, "salur", key)
 
 
 class FailureWindow:
@@ -51,18 +79,25 @@ class FailureWindow:
 
     def _wait(self, keys: list[str]) -> int:
         """0 when no key is over the limit, else the seconds until all are under it."""
-        return max(
-            (
-                _seconds_until_free(self.strategy, self.item, self.namespace, key)
-                for key in keys
-                if not self.strategy.test(self.item, self.namespace, key)
-            ),
-            default=0,
-        )
+        try:
+            return max(
+                (
+                    _seconds_until_free(self.strategy, self.item, self.namespace, key)
+                    for key in keys
+                    if not self.strategy.test(self.item, self.namespace, key)
+                ),
+                default=0,
+            )
+        except Exception as error:  # see RateLimiter.hit
+            _store_down(error)
+            return 0
 
     def _failed(self, keys: list[str]) -> None:
-        for key in keys:
-            self.strategy.hit(self.item, self.namespace, key)
+        try:
+            for key in keys:
+                self.strategy.hit(self.item, self.namespace, key)
+        except Exception as error:  # see RateLimiter.hit
+            _store_down(error)
 
 
 class LoginThrottle(FailureWindow):

@@ -12,6 +12,7 @@ from salur.model.pii import mask_pii
 from salur.model.pipeline import CORRECTION_COLUMNS
 from salur.model.routing import ROUTING_HEADS
 from salur.service.schemas import ClassifyRequest, ClassifyResponse
+from salur.service.security import content_digest
 from salur.service.storage import (
     AUTO_ROUTED,
     CORRECTED,
@@ -27,7 +28,11 @@ from salur.service.storage import (
 EXPORT_COLUMNS = list(CORRECTION_COLUMNS)
 
 
-def to_record(item: ClassifyRequest, answer: ClassifyResponse) -> ComplaintRecord:
+def to_record(
+    item: ClassifyRequest, answer: ClassifyResponse, content_key: bytes
+) -> ComplaintRecord:
+    """The record stored for review: masked text, the answer, and a keyed digest of
+    what was sent, so that a reused request id is told from a retry."""
     needs_review = answer.decision.outcome == "needs_review"
     heads = {
         head: getattr(answer, head).model_dump(include={"code", "confidence", "top"})
@@ -40,6 +45,9 @@ def to_record(item: ClassifyRequest, answer: ClassifyResponse) -> ComplaintRecor
         channel=item.channel,
         title_masked=mask_pii(item.title) if item.title else None,
         text_masked=mask_pii(item.text),
+        content_digest=content_digest(
+            content_key, item.title, item.text, answer.region, item.external_id, item.channel
+        ),
         model_version=answer.model_version,
         predictions={"heads": heads, "explanation": answer.explanation},
         agency=answer.agency.code,

@@ -205,7 +205,7 @@ def store_answers(
     """
     settings = request.app.state.settings
     records = [
-        to_record(item, answer)
+        to_record(item, answer, request.app.state.content_key)
         for item, answer in zip(items, responses, strict=True)
         if settings.store_all or answer.decision.outcome == "needs_review"
     ]

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     rate_limit_storage: str = Field(
         default="memory://", description="memory:// (per worker) or redis://host:port (shared)."
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Addresses (or networks) of reverse proxies whose X-Forwarded-For names the "
+            "client, comma-separated. Behind a proxy every client otherwise has the "
+            "proxy's address, and one client's wrong keys or logins lock out all of them."
+        ),
+    )
 
     max_text_chars: int = 20_000
     max_title_chars: int = 500
@@ -118,7 +126,7 @@ class Settings(BaseSettings):
             raise ValueError(f"threshold(s) of {', '.join(wrong)} must be between 0 and 1.01")
         return value
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "trusted_proxies", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):

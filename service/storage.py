@@ -118,6 +118,9 @@ class ComplaintRecord(Base):
     channel: Mapped[str | None] = mapped_column(String(32), index=True)
     title_masked: Mapped[str | None] = mapped_column(Text)
     text_masked: Mapped[str] = mapped_column(Text)
+    # HMAC of the unmasked request (see security.content_digest): two complaints
+    # that differ only in a masked name or NIK have the same masked text.
+    content_digest: Mapped[str | None] = mapped_column(String(64), default=None)
     model_version: Mapped[str] = mapped_column(String(80))
     predictions: Mapped[dict[str, Any]] = mapped_column(JSON)
     agency: Mapped[str] = mapped_column(String(64), index=True)
@@ -278,6 +281,15 @@ def migrate(url: str) -> None:
         command.upgrade(config, "head")
 
 
+def _same_content(stored: tuple[str | None, str | None, str], sent: ComplaintRecord) -> bool:
+    """Whether a stored row holds the complaint ``sent`` again (an intake retry)."""
+    digest, title, text = stored
+    if digest is not None and sent.content_digest is not None:
+        return digest == sent.content_digest
+    # A row from before digests were kept: its masked text is all there is.
+    return (title, text) == (sent.title_masked, sent.text_masked)
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -324,18 +336,20 @@ class Store:
         id for a different complaint raises :class:`RequestIdConflict`.
         """
         self.ensure_schema()
-        sent = {r.request_id: (r.title_masked, r.text_masked) for r in records}
+        sent = {r.request_id: r for r in records}
         try:
             with self.session() as session:
                 session.add_all(records)
         except StorageUnavailable as error:
             if not isinstance(error.__cause__, IntegrityError):
                 raise
-            stored = self._stored_texts(list(sent))
+            stored = self._stored_contents(list(sent))
             if not stored:
                 # Not a clash with an earlier request: nothing of it is stored.
                 raise
-            clashes = sorted(rid for rid, texts in stored.items() if texts != sent[rid])
+            clashes = sorted(
+                rid for rid, content in stored.items() if not _same_content(content, sent[rid])
+            )
             if clashes:
                 raise RequestIdConflict(clashes) from error
             # A retried batch whose bad items were fixed: the items stored the
@@ -345,12 +359,19 @@ class Store:
                 with self.session() as session:
                     session.add_all(missing)
 
-    def _stored_texts(self, request_ids: list[str]) -> dict[str, tuple[str | None, str]]:
+    def _stored_contents(
+        self, request_ids: list[str]
+    ) -> dict[str, tuple[str | None, str | None, str]]:
         query = select(
-            ComplaintRecord.request_id, ComplaintRecord.title_masked, ComplaintRecord.text_masked
+            ComplaintRecord.request_id,
+            ComplaintRecord.content_digest,
+            ComplaintRecord.title_masked,
+            ComplaintRecord.text_masked,
         ).where(ComplaintRecord.request_id.in_(request_ids))
         with self.session() as session:
-            return {rid: (title, text) for rid, title, text in session.execute(query)}
+            return {
+                rid: (digest, title, text) for rid, digest, title, text in session.execute(query)
+            }
 
     # -- the review queue ------------------------------------------------------------------
     def queue(self, flt: QueueFilter, limit: int = 50, offset: int = 0) -> list[ComplaintRecord]:

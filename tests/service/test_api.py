@@ -216,6 +216,26 @@ def test_batch_item_ids_are_their_places_so_a_fixed_retry_is_recognised(make_cli
     assert sorted(item["request_id"] for item in stored) == ["intake-42-0", "intake-42-1"]
 
 
+def test_a_reused_request_id_for_another_person_is_refused_not_dropped(make_client, auth):
+    client = make_client(thresholds={"agency": 1.01})  # every complaint goes to review
+    headers = {**auth, "X-Request-ID": "intake-7"}
+    budi = "Nama saya Budi, NIK 3273011203900001, jalan rusak parah di depan rumah"
+    siti = "Nama saya Siti, NIK 3273011203900999, jalan rusak parah di depan rumah"
+    sent = {"text": budi, "region": "kota-surabaya"}
+    assert client.post("/v1/classify", json=sent, headers=headers).status_code == 200
+    assert client.post("/v1/classify", json=sent, headers=headers).status_code == 200  # retry
+    other = client.post(
+        "/v1/classify", json={"text": siti, "region": "kota-surabaya"}, headers=headers
+    )
+    assert other.status_code == 409 and "different complaint" in other.json()["detail"]
+    elsewhere = client.post(
+        "/v1/classify", json={"text": budi, "region": "kab-bandung"}, headers=headers
+    )
+    assert elsewhere.status_code == 409
+    stored = client.get("/v1/review/queue?limit=500", headers=auth).json()["items"]
+    assert [item["request_id"] for item in stored] == ["intake-7"]
+
+
 def test_batch_limits(make_client, auth):
     client = make_client(max_batch_items=3)
     items = [{"text": TEXT}] * 4

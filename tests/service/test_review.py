@@ -544,6 +544,19 @@ def test_a_corrected_report_type_brings_its_own_sp4n_deadline(review_client, aut
     assert done["final"]["report_type"] == target
     assert done["deadline_working_days"] == days
     assert done["working_days_left"] == days
+    # "Bukan wewenang" saves no labels, so a report type sent with it moves no deadline.
+    classify(review_client, auth, region="kota-surabaya")
+    before = review_client.get("/v1/review/items/2", headers=auth).json()
+    other = next(
+        t for t in ("permintaan_informasi", "aspirasi") if t != before["predicted"]["report_type"]
+    )
+    outside = review_client.post(
+        "/v1/review/items/2",
+        json={"action": "bukan_wewenang", "reviewer": "api", "report_type": other},
+        headers=auth,
+    ).json()
+    assert outside["status"] == "bukan_wewenang"
+    assert outside["deadline_working_days"] == before["deadline_working_days"]
 
 
 def test_repeated_failed_logins_must_wait(review_client):

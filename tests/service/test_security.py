@@ -99,6 +99,41 @@ def test_guessing_api_keys_from_one_address_must_wait(make_client):
     assert other.get("/v1/taxonomy", headers={"X-API-Key": "the-real-key-123"}).status_code == 200
 
 
+def test_behind_a_trusted_proxy_wrong_keys_hold_back_only_their_client(make_client):
+    from fastapi.testclient import TestClient
+
+    proxy = ("10.0.0.2", 443)
+    app = make_client(
+        key_guess_limit="2/15 minutes", api_keys=["the-real-key-123"], trusted_proxies="10.0.0.2"
+    ).app
+    via_proxy = TestClient(app, client=proxy)
+    stale = {"X-API-Key": "stale-old-key", "X-Forwarded-For": "198.51.100.9"}
+    for _ in range(2):
+        assert via_proxy.get("/v1/taxonomy", headers=stale).status_code == 403
+    assert via_proxy.get("/v1/taxonomy", headers=stale).status_code == 429
+    # Another intake system behind the same proxy keeps working.
+    good = {"X-API-Key": "the-real-key-123", "X-Forwarded-For": "198.51.100.10"}
+    assert via_proxy.get("/v1/taxonomy", headers=good).status_code == 200
+    # A peer that is not a trusted proxy cannot choose the address it is counted under.
+    spoofer = TestClient(app, client=("203.0.113.5", 1))
+    for n in range(3):
+        spoofer.get(
+            "/v1/taxonomy", headers={"X-API-Key": "guess", "X-Forwarded-For": f"192.0.2.{n}"}
+        )
+    assert spoofer.get("/v1/taxonomy", headers={"X-API-Key": "guess"}).status_code == 429
+
+
+def test_an_unreachable_rate_limit_store_lets_requests_through(make_client, caplog):
+    key = "the-real-key-123"
+    # Nothing listens on port 1: every counter call fails as a Redis outage would.
+    client = make_client(api_keys=[key], rate_limit_storage="redis://127.0.0.1:1")
+    assert client.get("/v1/taxonomy", headers={"X-API-Key": key}).status_code == 200
+    assert client.get("/v1/taxonomy", headers={"X-API-Key": "wrong"}).status_code == 403
+    login = client.post("/admin/login", data={"username": "nobody", "password": "x"})
+    assert login.status_code < 500
+    assert "rate-limit store unreachable" in caplog.text
+
+
 def test_rate_limit_shared_through_redis(make_client):
     redis = pytest.importorskip("redis")
     try:

@@ -203,6 +203,20 @@ def test_a_replayed_request_is_stored_once_and_a_reused_id_conflicts(store):
     assert store.counts() == {PENDING: 1}
 
 
+def test_a_reused_id_conflicts_even_when_only_masked_details_differ(store):
+    first = record(1)
+    first.content_digest = "a" * 64
+    store.save_complaints([first])
+    same_masked = record(1)  # the same masked text, another (say) NIK behind it
+    same_masked.request_id, same_masked.content_digest = first.request_id, "b" * 64
+    with pytest.raises(RequestIdConflict):
+        store.save_complaints([same_masked])
+    retry = record(1)
+    retry.request_id, retry.content_digest = first.request_id, "a" * 64
+    store.save_complaints([retry])
+    assert store.counts() == {PENDING: 1}
+
+
 def test_admins(store):
     store.add_admin("siti", "hash-1")
     store.add_admin("siti", "hash-2")
@@ -233,7 +247,7 @@ def test_a_queue_from_before_the_emergency_alert_is_upgraded_in_place(tmp_path):
     values = {
         column.key: getattr(old, column.key)
         for column in ComplaintRecord.__table__.columns
-        if column.key not in ("id", "possible_emergency")
+        if column.key not in ("id", "possible_emergency", "content_digest")
     }
     engine = create_engine(url)
     metadata = MetaData()
@@ -246,6 +260,11 @@ def test_a_queue_from_before_the_emergency_alert_is_upgraded_in_place(tmp_path):
     store.ensure_schema()
     (item,) = store.queue(QueueFilter())
     assert item.text_masked == old.text_masked and item.possible_emergency is False
+    assert item.content_digest is None
+    # A retry of that old complaint is still told by its masked text.
+    retry = record(1)
+    retry.request_id, retry.content_digest = old.request_id, "c" * 64
+    store.save_complaints([retry])
     store.engine.dispose()
 
 
