@@ -72,8 +72,33 @@ def mask_pii(text: str) -> str:
     text = _PHONE.sub("[TELEPON]", text)
     text = _LANDLINE.sub("[TELEPON]", text)
     text = _LONG_NUMBER.sub("[NOMOR]", text)
+    names = personal_words(text)
     text = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", text)
-    return _SELF_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", text)
+    text = _SELF_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", text)
+    return _mask_repeats(text, names)
+
+
+def _mask_repeats(text: str, names: list[str]) -> str:
+    """Mask the names found once wherever else they appear.
+
+    A complaint that introduces "Budi Santoso" often signs off with it, or
+    says "Joko" again later, without a title or "nama saya" in front. The
+    whole name is masked in any case; a single word of it (three letters or
+    more) only where it is written as a name is (capitalised or in capitals),
+    so that a lower-case name that is also a word ("indah") keeps its other uses.
+    """
+    phrases = {name for name in names if len(name.split()) > 1}
+    words: set[str] = set()
+    for name in names:
+        for part in name.split():
+            if len(part.rstrip(".")) >= 3:
+                words.update({part.capitalize(), part.upper()})
+    for phrase in sorted(phrases, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w\[]){re.escape(phrase)}(?![\w\]])", "[NAMA]", text, flags=re.I)
+    if words:
+        alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+        text = re.sub(rf"(?<![\w\[])(?:{alternatives})(?![\w\]])", "[NAMA]", text)
+    return text
 
 
 def personal_words(text: str) -> list[str]:

@@ -11,6 +11,7 @@ import csv
 import html
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -176,6 +177,11 @@ class SastrawiStemmer(TransformerMixin, BaseEstimator):
     in a bounded per-process cache. ``memo=False`` stems every token afresh and
     exists only to measure what the memo buys.
 
+    ``stems_`` keeps only tokens found in at least ``memo_min_df`` training
+    documents: a word written once is most often a name or a typo, and the
+    model folder is shared beyond the desk that holds the complaints. Leaving
+    such a word out changes no stem, only where it is looked up.
+
     A few words Sastrawi cuts down to an unrelated root (meninggal → tinggal,
     kekerasan → keras, berikan → ikan) take their stem from the override table
     instead; like the lexicons, it is read at ``fit`` and saved with the model.
@@ -187,25 +193,33 @@ class SastrawiStemmer(TransformerMixin, BaseEstimator):
         min_token_length: int = 3,
         use_overrides: bool = True,
         overrides_path: str | None = None,
+        memo_min_df: int = 2,
     ) -> None:
         self.memo = memo
         self.min_token_length = min_token_length
         self.use_overrides = use_overrides
         self.overrides_path = overrides_path
+        self.memo_min_df = memo_min_df
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Model folders saved before the override table lack its parameters;
         # without them get_params (and so repr and clone) would fail on them.
         state.setdefault("use_overrides", False)
         state.setdefault("overrides_path", None)
+        # Older folders kept every training token in stems_.
+        state.setdefault("memo_min_df", 1)
         if "stems_" in state:
             state.setdefault("overrides_", {})
         super().__setstate__(state)
 
     def fit(self, X: Iterable[str], y: Any = None) -> SastrawiStemmer:
         self.overrides_ = load_stem_overrides(self.overrides_path) if self.use_overrides else {}
-        vocabulary = {token for text in X for token in str(text).split()}
-        self.stems_ = {token: self._stem_uncached(token) for token in sorted(vocabulary)}
+        document_frequency = Counter(token for text in X for token in set(str(text).split()))
+        self.stems_ = {
+            token: self._stem_uncached(token)
+            for token, count in sorted(document_frequency.items())
+            if count >= self.memo_min_df
+        }
         return self
 
     def _without_sastrawi(self, token: str) -> str | None:

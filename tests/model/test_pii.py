@@ -53,6 +53,23 @@ from salur.model.pii import mask_pii
         ("Bapak Bupati mohon perhatian", "Bapak Bupati mohon perhatian"),
         ("di Ibu Kota kabupaten", "di Ibu Kota kabupaten"),
         ("nama jalan Mawar atas namanya", "nama jalan Mawar atas namanya"),
+        # a name found once is masked wherever else it is written as a name
+        (
+            "Nama saya Budi Santoso, jalan rusak. Hormat saya, Budi Santoso",
+            "Nama saya [NAMA], jalan rusak. Hormat saya, [NAMA]",
+        ),
+        (
+            "Bapak Joko Susilo minta uang, kata JOKO lagi",
+            "Bapak [NAMA] minta uang, kata [NAMA] lagi",
+        ),
+        (
+            "Pak RT Darto tidak datang. Darto bilang nanti",
+            "Pak RT [NAMA] tidak datang. [NAMA] bilang nanti",
+        ),
+        (
+            "nama saya indah lestari, taman depan rumah indah. indah lestari",
+            "nama saya [NAMA], taman depan rumah indah. [NAMA]",
+        ),
     ],
 )
 def test_mask_pii(raw, masked):

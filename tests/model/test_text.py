@@ -72,8 +72,18 @@ def test_stemmer_memo_and_uncached_agree():
 
 
 def test_stemmer_learns_training_vocabulary():
-    stemmer = SastrawiStemmer().fit(["pembangunan saluran"])
+    stemmer = SastrawiStemmer(memo_min_df=1).fit(["pembangunan saluran"])
     assert stemmer.stems_ == {"pembangunan": "bangun", "saluran": "salur"}
+
+
+def test_stemmer_saves_no_word_seen_in_one_document_only():
+    # A word written once is most often a name: it must not ship in the model.
+    docs = ["pembangunan saluran oleh pak sutrisnowati", "pembangunan saluran macet"]
+    stemmer = SastrawiStemmer().fit(docs)
+    assert set(stemmer.stems_) == {"pembangunan", "saluran"}
+    assert stemmer.transform(["sutrisnowati membangun"]) == (
+        SastrawiStemmer(memo=False).fit([]).transform(["sutrisnowati membangun"])
+    )
 
 
 @pytest.mark.parametrize(
@@ -157,7 +167,7 @@ def test_cleaning_stays_linear_on_adversarial_text(text):
 def test_a_stemmer_saved_before_the_override_table_still_clones():
     import pickle
 
-    old = SastrawiStemmer().fit(["meninggal"])
+    old = SastrawiStemmer().fit(["meninggal", "meninggal dunia"])
     state = old.__dict__.copy()
     for name in ("use_overrides", "overrides_path", "overrides_"):
         state.pop(name)
