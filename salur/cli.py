@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -349,6 +351,17 @@ def create_admin(
     typer.echo(f"admin {username!r} saved", err=True)
 
 
+def _start_of_day(value: str | None, option: str, timezone: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} {value!r} is not a date; write it as YYYY-MM-DD")
+    # Stored times are UTC; SQLite compares them as text, so the bound must be UTC too.
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
 @app.command("export-corrections")
 def export_corrections_command(
     output: Annotated[
@@ -368,6 +381,17 @@ def export_corrections_command(
             "(by default those count only where a reviewer changed them)."
         ),
     ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only complaints submitted on or after this date (YYYY-MM-DD)."),
+    ] = None,
+    before: Annotated[
+        str | None,
+        typer.Option(
+            help="Only complaints submitted before this date (YYYY-MM-DD); with --since on "
+            "another export, the newest complaints can be held out for `promote --held-out`."
+        ),
+    ] = None,
 ) -> None:
     """Write admin-reviewed complaints as a labelled dataset (input of train --with-corrections).
 
@@ -377,7 +401,15 @@ def export_corrections_command(
     from salur.service.review import export_corrections
     from salur.service.storage import StorageUnavailable, Store, sqlite_file
 
-    url = database_url or _service_settings().database_url
+    settings = _service_settings()
+    # Dates are the desk's days (SALUR_TIMEZONE), as the admin page shows them.
+    since_at, before_at = (
+        _start_of_day(since, "--since", settings.timezone),
+        _start_of_day(before, "--before", settings.timezone),
+    )
+    if since_at and before_at and since_at >= before_at:
+        _fail(f"--since {since} is not before --before {before}; no complaint is in between")
+    url = database_url or settings.database_url
     database_file = sqlite_file(url)
     if database_file is not None and not database_file.is_file():
         # Opening it would create an empty queue and export nothing, quietly.
@@ -389,7 +421,9 @@ def export_corrections_command(
     store = Store(url)
     try:
         store.ensure_schema()
-        count = export_corrections(store, output, all_heads=all_heads)
+        count = export_corrections(
+            store, output, all_heads=all_heads, since=since_at, before=before_at
+        )
     except StorageUnavailable as error:
         raise CliError(str(error)) from error
     except OSError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from salur.model.decision import EMERGENCY
@@ -91,7 +92,13 @@ def reviewed_labels(record: ComplaintRecord, all_heads: bool = False) -> dict[st
     return labels
 
 
-def export_corrections(store: Store, output: Path, all_heads: bool = False) -> int:
+def export_corrections(
+    store: Store,
+    output: Path,
+    all_heads: bool = False,
+    since: datetime | None = None,
+    before: datetime | None = None,
+) -> int:
     """Reviewed items as training rows (same columns as ``load_labelled``).
 
     Items marked "bukan wewenang" carry no label to learn and are left out;
@@ -100,7 +107,7 @@ def export_corrections(store: Store, output: Path, all_heads: bool = False) -> i
     half-written export behind.
     """
     rows = []
-    for record in store.reviewed():
+    for record in store.reviewed(since, before):
         if record.status == NOT_AUTHORITY:
             continue
         rows.append(

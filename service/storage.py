@@ -497,12 +497,16 @@ class Store:
     def final_label(record: ComplaintRecord, head: str) -> str | None:
         return getattr(record, f"final_{head}")
 
-    def reviewed(self) -> list[ComplaintRecord]:
-        query = (
-            select(ComplaintRecord)
-            .where(ComplaintRecord.status.in_(REVIEWED))
-            .order_by(ComplaintRecord.id)
-        )
+    def reviewed(
+        self, since: datetime | None = None, before: datetime | None = None
+    ) -> list[ComplaintRecord]:
+        """Reviewed items, of complaints submitted in [since, before) where given."""
+        query = select(ComplaintRecord).where(ComplaintRecord.status.in_(REVIEWED))
+        if since is not None:
+            query = query.where(ComplaintRecord.created_at >= since)
+        if before is not None:
+            query = query.where(ComplaintRecord.created_at < before)
+        query = query.order_by(ComplaintRecord.id)
         with self.session() as session:
             return list(session.scalars(query))
 

@@ -2,6 +2,7 @@
 
 import csv
 import shutil
+from datetime import UTC
 
 import pandas as pd
 import pytest
@@ -91,6 +92,52 @@ def test_export_cli(reviewed_store, tmp_path):
         reviewed_store.url,
     )
     assert bad.returncode != 0 and "cannot write" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_export_by_submission_date_in_the_desks_time_zone(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    wib = timezone(timedelta(hours=7))
+    store = Store(f"sqlite:///{tmp_path}/q.db")
+    store.ensure_schema()
+    times = [
+        datetime(2026, 10, 31, 23, 0, tzinfo=wib),  # 16:00 UTC, still 31 October at the desk
+        datetime(2026, 11, 1, 0, 30, tzinfo=wib),  # 31 October in UTC, 1 November at the desk
+        datetime(2026, 11, 15, 9, 0, tzinfo=wib),
+    ]
+    store.save_complaints([record(n, created=at.astimezone(UTC)) for n, at in enumerate(times)])
+    for item in store.queue(QueueFilter()):
+        store.review(item.id, "admin", ACCEPTED)
+
+    def exported(*options):
+        out = tmp_path / "export.csv"
+        result = run_cli(
+            "export-corrections",
+            "--output",
+            str(out),
+            "--database-url",
+            store.url,
+            *options,
+            env={"SALUR_TIMEZONE": "Asia/Jakarta"},
+        )
+        assert result.returncode == 0, result.stderr
+        return len(pd.read_csv(out))
+
+    assert exported("--before", "2026-11-01") == 1
+    assert exported("--since", "2026-11-01") == 2
+    assert exported("--since", "2026-11-01", "--before", "2026-11-02") == 1
+    bad = run_cli("export-corrections", "--database-url", store.url, "--since", "1/11/2026")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    empty = run_cli(
+        "export-corrections",
+        "--database-url",
+        store.url,
+        "--since",
+        "2026-11-02",
+        "--before",
+        "2026-11-01",
+    )
+    assert empty.returncode == 2 and "is not before" in empty.stderr
 
 
 def test_promotion_refuses_a_worse_model(fitted_small, small_frame, small_params, tmp_path):
