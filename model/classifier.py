@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from salur.model.artifact import load_model
+from salur.model.artifact import METADATA_FILE, ModelLoadError, load_model
 from salur.model.calibration import (
     IDENTITY,
     UNSEEN_REGION_KEY,
@@ -152,7 +152,15 @@ class Classifier:
     @classmethod
     def load(cls, directory: Path, expected_sha256: str | None = None) -> Classifier:
         pipeline, metadata = load_model(directory, expected_sha256=expected_sha256)
-        return cls(pipeline, metadata)
+        try:
+            return cls(pipeline, metadata)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            # A hand-edited metadata.json whose hash was not pinned: say which
+            # file is wrong instead of a traceback from deep in the loader.
+            raise ModelLoadError(
+                f"{directory / METADATA_FILE}: malformed ({type(error).__name__}: {error}); "
+                "restore it from the version as trained"
+            ) from error
 
     def predict_documents(
         self,

@@ -277,6 +277,14 @@ def read_input(
             )
         if found > 1:
             raise InputError(f"{path} has {found} columns named {column!r}; rename all but one")
+    swallowed = _rows_swallowed_by_a_quote(frame, separator)
+    if swallowed:
+        notify(
+            f"{len(swallowed)} cell(s) hold whole lines that look like rows of their own (first "
+            f"in row {swallowed[0]}): a text that opens with a quote it never closes takes in "
+            "the lines up to the next quote. Check those rows; quote such texts or remove the "
+            "stray quote"
+        )
     _, short = _ragged_records(text, separator)
     if short:
         notify(
@@ -285,6 +293,38 @@ def read_input(
             "row in two: check those lines"
         )
     return frame
+
+
+def _rows_swallowed_by_a_quote(frame: pd.DataFrame, separator: str) -> list[int]:
+    """Data rows (1-based) with a cell that holds lines read as text but shaped like rows.
+
+    A quoted line break is normal in a complaint. A later line of a cell that
+    carries a whole row's separators and starts with a value shaped like the
+    first column's (an id such as "2" where the ids are numbers) is a row that
+    an unclosed quote took in.
+    """
+    needed = len(frame.columns) - 1
+    if needed < 1 or separator == ONE_COLUMN or frame.empty:
+        return []
+    first_shapes = {_shape(value) for value in frame.iloc[:, 0]}
+    rows = []
+    for position, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for value in values:
+            for line in str(value).split("\n")[1:]:
+                if line.count(separator) >= needed and (
+                    _shape(line.split(separator, 1)[0]) in first_shapes
+                ):
+                    rows.append(position)
+                    break
+            else:
+                continue
+            break
+    return rows
+
+
+def _shape(value: object) -> str:
+    """ "a" for letters, "9" for digits, the rest kept: "K-12" -> "a-99"."""
+    return re.sub(r"\d", "9", re.sub(r"[^\W\d_]", "a", str(value).strip()))
 
 
 def keep_input_columns(frame: pd.DataFrame, produced: list[str]) -> dict[str, str]:

@@ -65,6 +65,23 @@ def test_pin_covers_the_thresholds_in_the_metadata(fitted_small, tmp_path):
         verify_model(folder, expected_sha256=pin)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"region_thresholds": {"kota-surabaya": 0.5}},
+        {"emergency_alert": 0.5},
+        {"thresholds": ["agency", 0.5]},
+        {"confidence_calibration": {"agency": {"slope": "steep"}}},
+    ],
+)
+def test_malformed_metadata_is_a_load_error_naming_the_file(fitted_small, tmp_path, change):
+    folder = _save(fitted_small, tmp_path)
+    meta = json.loads((folder / "metadata.json").read_text())
+    (folder / "metadata.json").write_text(json.dumps({**meta, **change}))
+    with pytest.raises(ModelLoadError, match="metadata.json: malformed"):
+        Classifier.load(folder)
+
+
 def test_a_pipeline_only_pin_still_loads_but_warns(fitted_small, tmp_path, caplog):
     folder = _save(fitted_small, tmp_path)
     pipeline_pin = json.loads((folder / "metadata.json").read_text())["pipeline_sha256"]

@@ -561,6 +561,25 @@ def test_a_title_line_above_the_header_is_named(model_dir, tmp_path):
     assert "line 2 names the column 'text'" in result.stderr and "remove them" in result.stderr
 
 
+def test_rows_taken_in_by_an_unclosed_quote_are_pointed_out(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    # An unquoted export whose first text opens a quote: pandas, rightly by the
+    # CSV rules, reads rows 2 and 3 into that text, and 4 rows become 2.
+    source.write_text(
+        'id,text\n1,"jalan rusak parah\n2,lampu mati\n3,sampah "kata warga"\n4,air keruh\n',
+        encoding="utf-8",
+    )
+    merged = classify(source, tmp_path / "out.csv", model_dir)
+    assert merged.returncode == 0
+    assert "1 cell(s) hold whole lines that look like rows of their own" in merged.stderr
+    # A quoted line break with a comma after it is a text, not a row.
+    source.write_text(
+        'id,text\n1,"jalan rusak\nparah sekali, tolong"\n2,lampu mati\n', encoding="utf-8"
+    )
+    quoted = classify(source, tmp_path / "out.csv", model_dir)
+    assert quoted.returncode == 0 and "look like rows" not in quoted.stderr
+
+
 def test_short_rows_and_wordless_columns_are_reported(model_dir, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text(
