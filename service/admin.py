@@ -18,7 +18,7 @@ from salur.model.routing import GENERIC_REGION, why_agency_routes_nothing
 from salur.service.auth import require_api_key
 from salur.service.indonesian import indonesian_error, indonesian_reason
 from salur.service.ratelimit import LoginThrottle
-from salur.service.routes import ERRORS, require_json_body, runtime_of
+from salur.service.routes import ERRORS, reference_of, require_json_body
 from salur.service.runtime import Runtime
 from salur.service.schemas import (
     AuditEntryOut,
@@ -98,7 +98,7 @@ def days_left(
 
 def desk_timezone(request: Request, region_code: str) -> str:
     """The region file's time zone, else the deployment's (SALUR_TIMEZONE)."""
-    region = runtime_of(request).regions.get(region_code)
+    region = reference_of(request).regions.get(region_code)
     return (region.timezone if region else None) or str(request.app.state.settings.timezone)
 
 
@@ -120,14 +120,14 @@ def queue_query(raw: str | None) -> str:
 
 
 def choices(request: Request, region_code: str) -> dict[str, list[str]]:
-    runtime = runtime_of(request)
-    region = runtime.regions.get(region_code)
-    agencies = list(region.opds) if region else list(runtime.taxonomy.agencies)
+    reference = reference_of(request)
+    region = reference.regions.get(region_code)
+    agencies = list(region.opds) if region else list(reference.taxonomy.agencies)
     return {
         "agency": agencies,
-        "category": list(runtime.taxonomy.categories),
-        "urgency": list(runtime.taxonomy.urgency),
-        "report_type": list(runtime.taxonomy.report_types),
+        "category": list(reference.taxonomy.categories),
+        "urgency": list(reference.taxonomy.urgency),
+        "report_type": list(reference.taxonomy.report_types),
     }
 
 
@@ -348,7 +348,7 @@ def queue_page(
 ) -> Response:
     if not signed_in(request):
         return RedirectResponse("/admin/login", status_code=303)
-    runtime = runtime_of(request)
+    reference = reference_of(request)
     store = store_of(request)
     selected = asdict(flt)
     total = store.count(flt)
@@ -358,10 +358,10 @@ def queue_page(
     keep = {name: value or "" for name, value in selected.items()}
     zones = {item.id: desk_timezone(request, item.region) for item in items}
     filters = [
-        ("region", "Wilayah", sorted(runtime.regions)),
-        ("agency", "OPD", list(runtime.taxonomy.agencies)),
-        ("category", "Kategori", list(runtime.taxonomy.categories)),
-        ("urgency", "Urgensi", list(runtime.taxonomy.urgency)),
+        ("region", "Wilayah", sorted(reference.regions)),
+        ("agency", "OPD", list(reference.taxonomy.agencies)),
+        ("category", "Kategori", list(reference.taxonomy.categories)),
+        ("urgency", "Urgensi", list(reference.taxonomy.urgency)),
         ("channel", "Kanal", ["web", "sms", "app", "email"]),
         ("status", "Status", [PENDING, AUTO_ROUTED, *REVIEWED]),
     ]
@@ -398,7 +398,7 @@ def item_page(
     item = store.get(item_id)
     if item is None:
         raise HTTPException(404, f"no complaint {item_id}")
-    region = runtime_of(request).regions.get(item.region)
+    region = reference_of(request).regions.get(item.region)
     timezone = desk_timezone(request, item.region)
     return render(
         request,
@@ -451,6 +451,7 @@ def dashboard_page(request: Request) -> Response:
     if not signed_in(request):
         return RedirectResponse("/admin/login", status_code=303)
     stats = store_of(request).dashboard()
+    runtime = request.app.state.runtime
     return render(
         request,
         "dashboard.html",
@@ -458,7 +459,9 @@ def dashboard_page(request: Request) -> Response:
             "stats": stats,
             "corrections": stats["corrections"],
             "store_all": request.app.state.settings.store_all,
-            "review_only": review_only_regions(runtime_of(request)),
+            # Without a model nothing is routed at all; the banner says why.
+            "review_only": review_only_regions(runtime) if runtime else [],
+            "model_error": None if runtime else request.app.state.load_error,
         },
     )
 
@@ -527,7 +530,7 @@ def apply_review(
     if action == "corrected" and "report_type" in clean:
         # The SP4N deadline follows the report type an admin settled on (only
         # a correction saves one: "bukan wewenang" keeps no labels).
-        report_type = runtime_of(request).taxonomy.report_types.get(clean["report_type"])
+        report_type = reference_of(request).taxonomy.report_types.get(clean["report_type"])
         deadline = report_type.deadline_working_days if report_type else None
     try:
         return store.review(item_id, admin, action, clean, via, deadline)

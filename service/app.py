@@ -23,7 +23,7 @@ from salur.service.auth import MIN_KEY_LENGTH, ApiKeyGate, key_fingerprint
 from salur.service.metrics import Metrics
 from salur.service.ratelimit import KeyGuessThrottle, LoginThrottle, RateLimiter
 from salur.service.routes import api, metrics_router, public
-from salur.service.runtime import load_runtime
+from salur.service.runtime import load_reference, load_runtime
 from salur.service.security import ADMIN_HEADERS, content_key, session_secret
 from salur.service.settings import Settings
 from salur.service.storage import ADMIN_SESSION_SECONDS, StorageUnavailable, Store
@@ -198,7 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         started = time.perf_counter()
         try:
-            app.state.runtime = load_runtime(settings)
+            app.state.reference = load_reference(settings)
+            app.state.runtime = load_runtime(settings, app.state.reference)
         except (ModelLoadError, RegionError) as error:
             app.state.load_error = str(error)
             log.error("model not loaded, serving not ready: %s", error)
@@ -244,6 +245,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.runtime = None
+    app.state.reference = None
     app.state.load_error = None
     app.state.metrics = Metrics()
     app.state.store = None

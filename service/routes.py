@@ -12,7 +12,7 @@ from salur.model.taxonomy import Taxonomy
 from salur.model.text import compose_document, readable_word_count
 from salur.service.auth import require_api_key
 from salur.service.review import to_record
-from salur.service.runtime import Runtime
+from salur.service.runtime import Reference, Runtime
 from salur.service.schemas import (
     AgencyResult,
     Alternative,
@@ -73,6 +73,14 @@ def runtime_of(request: Request) -> Runtime:
     if runtime is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "model not loaded")
     return runtime
+
+
+def reference_of(request: Request) -> Reference:
+    """Taxonomy and regions; there even when the model failed to load."""
+    reference: Reference | None = request.app.state.reference
+    if reference is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "region files not loaded")
+    return reference
 
 
 def check_item(item: ClassifyRequest, request: Request, runtime: Runtime) -> str:

@@ -35,10 +35,28 @@ class Runtime:
         return has_region_history(region, self.classifier.region_thresholds)
 
 
-def load_runtime(settings: Settings) -> Runtime:
-    """Raises ModelLoadError / RegionError with a message fit for the log."""
+@dataclass(frozen=True)
+class Reference:
+    """The label contract and the region files: all the review queue needs.
+
+    Loaded apart from the model, so that admins can still work through the
+    queue (and its SP4N deadlines) while a model fails to load.
+    """
+
+    taxonomy: Taxonomy
+    regions: dict[str, Region]
+
+
+def load_reference(settings: Settings) -> Reference:
+    """Raises RegionError with a message fit for the log."""
     taxonomy = load_taxonomy()
-    regions = load_regions(settings.regions_dir, taxonomy)
+    return Reference(taxonomy, load_regions(settings.regions_dir, taxonomy))
+
+
+def load_runtime(settings: Settings, reference: Reference | None = None) -> Runtime:
+    """Raises ModelLoadError / RegionError with a message fit for the log."""
+    reference = reference or load_reference(settings)
+    taxonomy, regions = reference.taxonomy, reference.regions
     classifier = Classifier.load(settings.model_dir, expected_sha256=settings.model_sha256)
     thresholds = {**classifier.thresholds, **settings.thresholds}
     per_region = {

@@ -628,3 +628,26 @@ def test_a_region_in_another_zone_shows_its_own_time(make_client, auth, tmp_path
 
     with pytest.raises(RegionError, match="unknown timezone 'Asia/Papua'"):
         load_regions(regions, load_taxonomy())
+
+
+def test_the_queue_stays_open_to_review_while_the_model_fails_to_load(
+    review_client, make_client, auth, tmp_path
+):
+    classify(review_client, auth, region="kota-surabaya")
+    # The same database, served by a start whose model folder is gone.
+    broken = make_client(model_dir=tmp_path / "no-model")
+    assert broken.get("/readyz").status_code == 503
+    assert broken.post("/v1/classify", json={"text": TEXT}, headers=auth).status_code == 503
+    queue = broken.get("/v1/review/queue", headers=auth)
+    assert queue.status_code == 200 and len(queue.json()["items"]) == 1
+    item = broken.get("/v1/review/items/1", headers=auth).json()
+    assert item["working_days_left"] is not None
+    done = broken.post(
+        "/v1/review/items/1", json={"action": "accepted", "reviewer": "api"}, headers=auth
+    )
+    assert done.status_code == 200 and done.json()["status"] == "accepted"
+    broken.app.state.store.add_admin("admin1", hash_password("rahasia-sekali-123"))
+    assert login(broken).status_code == 303
+    for page in ("/admin", "/admin/items/1", "/admin/dashboard"):
+        assert broken.get(page).status_code == 200, page
+    assert "Model tidak termuat" in broken.get("/admin/dashboard").text
