@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    case,
     create_engine,
     delete,
     event,
@@ -525,19 +526,39 @@ class Store:
         counts = self.counts()
         decisions = self.decision_counts()
         decided = sum(decisions.values())
-        checked = 0
-        correct = 0
+        # Counted in the database: the reviewed items grow with every review,
+        # and loading them (texts and all) made each view slower than the last.
+        audited = select(
+            func.count(),
+            func.coalesce(
+                func.sum(
+                    case((ComplaintRecord.final_agency == ComplaintRecord.agency, 1), else_=0)
+                ),
+                0,
+            ),
+        ).where(
+            ComplaintRecord.status.in_([s for s in REVIEWED if s != NOT_AUTHORITY]),
+            ComplaintRecord.decision == "auto_route",
+        )
         pairs: dict[str, int] = {}
-        for record in self.reviewed():
-            if record.decision == "auto_route" and record.status != NOT_AUTHORITY:
-                checked += 1
-                correct += record.final_agency == record.agency
-            if record.status == CORRECTED:
-                for head in HEADS:
-                    final = getattr(record, f"final_{head}")
-                    if final and final != getattr(record, head):
-                        key = f"{head}: {getattr(record, head)} → {final}"
-                        pairs[key] = pairs.get(key, 0) + 1
+        with self.session() as session:
+            checked, correct = session.execute(audited).one()
+            for head in HEADS:
+                predicted = getattr(ComplaintRecord, head)
+                final = getattr(ComplaintRecord, f"final_{head}")
+                changed = (
+                    select(predicted, final, func.count())
+                    .where(
+                        ComplaintRecord.status == CORRECTED,
+                        final.is_not(None),
+                        final != "",
+                        final != predicted,
+                    )
+                    .group_by(predicted, final)
+                )
+                for before, after, n in session.execute(changed):
+                    pairs[f"{head}: {before} → {after}"] = int(n)
+        checked, correct = int(checked), int(correct)
         return {
             "pending": counts.get(PENDING, 0),
             "reviewed": sum(counts.get(s, 0) for s in REVIEWED),

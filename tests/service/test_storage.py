@@ -299,3 +299,24 @@ def test_workers_starting_together_migrate_a_new_database_one_at_a_time(backend,
         store.ensure_schema()
         assert store.counts() == {}
         store.engine.dispose()
+
+
+def test_dashboard_counts_reviewed_auto_routes_and_corrections(store):
+    auto = [record(n, status=AUTO_ROUTED) for n in range(3)]
+    pending = [record(n) for n in range(3, 7)]
+    store.save_complaints(auto + pending)
+    items = {item.request_id: item for item in store.queue(QueueFilter(status=None), limit=50)}
+    ids = [items[r.request_id].id for r in auto + pending]
+    store.review(ids[0], "a", ACCEPTED)  # an auto-route an admin confirmed
+    store.review(ids[1], "a", CORRECTED, {"agency": "perhubungan"})  # one that was wrong
+    store.review(ids[2], "a", NOT_AUTHORITY)  # not counted either way
+    store.review(ids[3], "a", CORRECTED, {"agency": "perhubungan"})
+    store.review(ids[4], "a", CORRECTED, {"urgency": "darurat", "category": "jalan_jembatan"})
+    stats = store.dashboard()
+    assert (stats["pending"], stats["reviewed"], stats["decided"]) == (2, 5, 7)
+    assert stats["auto_checked"] == 2 and stats["auto_precision"] == 0.5
+    # An unchanged label sent with a correction is not a correction of it.
+    assert stats["corrections"] == [
+        ("agency: pupr → perhubungan", 2),
+        ("urgency: sedang → darurat", 1),
+    ]
