@@ -48,13 +48,14 @@ _HONORIFIC_NAME = re.compile(
     rf"((?:(?!(?i:{_NOT_A_NAME})\b)[A-Z](?:\.|[\w'-]*))"
     rf"(?:\s+(?!(?i:{_NOT_A_NAME})\b)[A-Z](?:\.|[\w'-]*)){{0,3}})"
 )
-# After "nama saya" / "saya bernama" / "atas nama" / "nama:" the next words
+# After "nama saya" / "saya bernama" / "atas nama" / "nama:" / "pelapor:" the next words
 # are a name whatever their case ("nama saya budi santoso", "NAMA SAYA BUDI",
 # "Nama : Budi"), up to four, stopping at punctuation, digits or a word that
 # starts the next detail. A bare "nama" needs its colon ("nama jalan" is not
 # a name), and "atas namanya" is not "atas nama" + "nya".
 _SELF_NAME = re.compile(
-    r"\b((?i:nama\s+saya|saya\s+bernama|atas\s+nama|nama(?:\s+lengkap)?(?=\s*:)))"
+    r"\b((?i:nama\s+saya|saya\s+bernama|atas\s+nama"
+    r"|(?:nama(?:\s+lengkap|\s+pelapor)?|pelapor)(?=\s*:)))"
     r"(?:\s*:\s*|\s+)"
     rf"((?:(?!(?i:{_NOT_A_NAME})\b)[A-Za-z](?:\.|[\w'-]*))"
     rf"(?:\s+(?!(?i:{_NOT_A_NAME})\b)[A-Za-z](?:\.|[\w'-]*)){{0,3}})"

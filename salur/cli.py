@@ -155,6 +155,11 @@ def evaluate(
                 "was part of its training data; use `salur train --holdout-only` for an "
                 "honest figure[/yellow]"
             )
+        if "test_share" in results:
+            console.print(
+                f"note: {results['model']} was trained with a smaller test split; measured on "
+                f"its {results['test_share']:.0%} of the rows, which it did not train on"
+            )
         title = f"Evaluation of {results['model']}"
     else:
         results = evaluate_recipe(cfg, holdout_region, lambda m: console.log(m))

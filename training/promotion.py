@@ -28,9 +28,10 @@ def compare_models(
     old: Path, new: Path, config: TrainConfig, held_out: Path | None = None
 ) -> dict[str, Any]:
     # Both versions are measured on the same rows: none that either trained on.
-    seen = trained_row_digests(read_metadata(old)) | trained_row_digests(read_metadata(new))
-    old_result = evaluate_saved(old, config, held_out, exclude=seen)
-    new_result = evaluate_saved(new, config, held_out, exclude=seen)
+    metadatas = [read_metadata(old), read_metadata(new)]
+    seen = trained_row_digests(metadatas[0]) | trained_row_digests(metadatas[1])
+    old_result = evaluate_saved(old, config, held_out, exclude=seen, also_trained=metadatas)
+    new_result = evaluate_saved(new, config, held_out, exclude=seen, also_trained=metadatas)
     warnings = (
         [
             f"{r['model']} was refitted on all rows, so the test split was part of its "
@@ -52,6 +53,11 @@ def compare_models(
         if left_out
         else []
     )
+    if "test_share" in old_result:
+        notes.append(
+            f"a version was trained with a smaller test split, so both are measured on its "
+            f"{old_result['test_share']:.0%} of the rows, which neither trained on"
+        )
     return {
         "old": old_result["model"],
         "new": new_result["model"],

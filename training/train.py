@@ -532,11 +532,13 @@ def routing_thresholds(
 ) -> np.ndarray | None:
     """Per row, the threshold the service gates ``head`` with in that row's region.
 
-    None for a head that does not route, or rows without a region column.
+    None for a head that does not route. Rows without a region (a held-out
+    file without the column, too) are gated as a request naming none.
     """
-    if head not in ROUTING_HEADS or "region" not in frame:
+    if head not in ROUTING_HEADS:
         return None
-    regions = frame["region"].fillna("").astype(str).replace("", GENERIC_REGION)
+    named = frame["region"] if "region" in frame else pd.Series("", index=frame.index)
+    regions = named.fillna("").astype(str).replace("", GENERIC_REGION)
     per_region = {
         region: thresholds_for_region(str(region), thresholds, region_thresholds).get(head, 1.0)
         for region in regions.unique()
@@ -817,8 +819,13 @@ def evaluate_saved(
     config: TrainConfig,
     held_out: Path | None = None,
     exclude: set[str] | None = None,
+    also_trained: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A saved model on the project's random test split, or on a labelled file.
+
+    On the split, only rows that neither this model nor the ones whose
+    metadata is in ``also_trained`` (the other side of a comparison) were
+    trained on (see :func:`unseen_test_share`).
 
     ``held_out`` is a CSV in the training shape (``title``, ``text`` and one
     column per head, e.g. a fresh ``salur export-corrections``): rows that no
@@ -838,12 +845,33 @@ def evaluate_saved(
             )
         test = test[~seen.to_numpy()]
     else:
-        test = split_frames(load_labelled(config.data_dir, config.sources), config)["test"]
+        share = unseen_test_share(config, classifier.metadata, *(also_trained or []))
+        test = split_frames(
+            load_labelled(config.data_dir, config.sources), replace(config, test_share=share)
+        )["test"]
     metrics = measure(classifier, test)
-    return {
+    result = {
         "model": classifier.version,
         "trained_on": classifier.metadata.get("trained_on"),
         "held_out": str(held_out) if held_out is not None else "random test split",
         "held_out_rows_seen_in_training": seen_rows,
         "test_split": metrics,
     }
+    if held_out is None and share < config.test_share:
+        result["test_share"] = share
+    return result
+
+
+def unseen_test_share(config: TrainConfig, *metadatas: dict[str, Any]) -> float:
+    """The largest test share whose rows none of the models trained on.
+
+    The split puts a row in the test split when its text hash falls below the
+    share, so a model trained with test_share 0.1 learned the rows between 0.1
+    and the config's 0.2: only the rows below 0.1 are unseen by it.
+    """
+    recorded = [
+        float(meta["split"]["test_share"])
+        for meta in metadatas
+        if isinstance(meta.get("split"), dict) and "test_share" in meta["split"]
+    ]
+    return min([config.test_share, *recorded])

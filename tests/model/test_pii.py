@@ -38,6 +38,9 @@ from salur.model.pii import mask_pii
         ("tolong pak Budi Santoso segera", "tolong pak [NAMA] segera"),
         ("nama: Budi Santoso. Alamat", "nama [NAMA]. Alamat"),
         ("Nama Lengkap : Siti Aminah", "Nama Lengkap [NAMA]"),
+        ("Pelapor: Budi, Kel. Ploso", "Pelapor [NAMA], Kel. Ploso"),
+        ("nama pelapor : siti aminah", "nama pelapor [NAMA]"),
+        ("pelapor sudah tiga kali datang", "pelapor sudah tiga kali datang"),
         # landlines, a KK number split by slashes, a neighbourhood office holder
         ("kantor (022) 5678901 atau 022-87654321", "kantor [TELEPON] atau [TELEPON]"),
         ("telp 0274 512 345 ya", "telp [TELEPON] ya"),

@@ -1,6 +1,7 @@
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 from salur.model.heads import CumulativeOrdinalClassifier
 from salur.training.card import model_card
 from salur.training.train import (
@@ -326,3 +327,28 @@ def test_maps_for_unseen_regions_come_from_each_region_left_out(
     # A region alone cannot be left out.
     alone = small_frame[small_frame["region"] == "kota-surabaya"]
     assert unseen_region_calibrations(alone, config, heads, progress=lambda _: None) == ({}, {})
+
+
+def test_a_saved_model_is_measured_only_on_rows_it_did_not_train_on():
+    from salur.training.train import TrainConfig, unseen_test_share
+
+    config = TrainConfig(data_dir=Path("data"), models_dir=Path("models"))
+    default = {"split": {"test_share": 0.2}}
+    narrower = {"split": {"test_share": 0.1}}
+    assert unseen_test_share(config) == config.test_share == 0.2
+    assert unseen_test_share(config, default) == 0.2
+    # Trained with 0.1, the model learned the rows between 0.1 and 0.2 of the hash.
+    assert unseen_test_share(config, default, narrower) == 0.1
+    assert unseen_test_share(config, {}) == 0.2  # a folder from before the split was recorded
+
+
+def test_held_out_rows_without_a_region_are_gated_as_the_service_gates_them():
+    from salur.training.train import routing_thresholds
+
+    pooled = {"agency": 0.8}
+    per_region = {"kota-surabaya": {"agency": 0.85}}
+    named = pd.DataFrame({"region": ["kota-surabaya", ""]})
+    assert routing_thresholds(named, pooled, per_region, "agency").tolist() == [0.85, 1.0]
+    # A held-out file without the column: every row names no region, as in the service.
+    unnamed = pd.DataFrame({"text": ["a", "b"]})
+    assert routing_thresholds(unnamed, pooled, per_region, "agency").tolist() == [1.0, 1.0]
