@@ -14,12 +14,12 @@ import hashlib
 import io
 import json
 import logging
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import joblib
+from salur.model.files import replaced_on_success
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +57,10 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+def _write_text(path: Path, text: str) -> None:
+    # Readable by a service running as another user, whatever the umask.
+    with replaced_on_success(path, mode=0o644) as handle:
         handle.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def save_model(
@@ -75,8 +73,8 @@ def save_model(
     staging.chmod(0o755)  # mkdtemp's 0700 would hide the model from a service user
     joblib.dump(pipeline, staging / PIPELINE_FILE, compress=("lzma", 3))
     full = {**metadata, "pipeline_sha256": sha256_file(staging / PIPELINE_FILE)}
-    _atomic_write_text(staging / METADATA_FILE, json.dumps(full, indent=2, ensure_ascii=False))
-    _atomic_write_text(staging / CARD_FILE, card)
+    _write_text(staging / METADATA_FILE, json.dumps(full, indent=2, ensure_ascii=False))
+    _write_text(staging / CARD_FILE, card)
     if directory.exists():
         for child in directory.iterdir():
             child.unlink()

@@ -30,11 +30,11 @@ import pandas as pd
 import yaml
 from salur.model.artifact import ModelLoadError
 from salur.model.classifier import Classifier
+from salur.model.files import replaced_on_success
 from salur.model.pii import mask_pii
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import compose_document
 from salur.training.dataset import DataPaths
-from salur.training.files import replaced_on_success
 from salur.training.sources import load_all
 from salur.training.train import TrainConfig
 

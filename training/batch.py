@@ -17,6 +17,7 @@ import pandas as pd
 from salur.model.artifact import ModelLoadError
 from salur.model.classifier import Classifier, Prediction
 from salur.model.decision import Decision
+from salur.model.files import replaced_on_success
 from salur.model.pipeline import HEADS
 from salur.model.regions import Region
 from salur.model.routing import (
@@ -28,7 +29,6 @@ from salur.model.routing import (
 )
 from salur.model.taxonomy import load_taxonomy
 from salur.model.text import compose_document, readable_word_count
-from salur.training.files import replaced_on_success
 
 OUTPUT_COLUMNS = [
     "agency",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from salur.model.artifact import (
     served_model_dir,
     verify_model,
 )
+from salur.model.files import replaced_on_success
 from salur.model.pipeline import HEADS
 from salur.training.train import TrainConfig, evaluate_saved, trained_row_digests
 
@@ -177,11 +176,6 @@ def _pin_note(candidate: Path, pinned_sha256: str | None) -> str:
 
 def _point_at(candidate: Path, models_root: Path) -> None:
     """Write ``models_root/PROMOTED`` atomically: a service starting meanwhile reads old or new."""
-    fd, tmp = tempfile.mkstemp(dir=models_root, prefix=f".{PROMOTED_NAME}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    # Readable by a service running as another user.
+    with replaced_on_success(models_root / PROMOTED_NAME, mode=0o644) as handle:
         handle.write(candidate.name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    # Readable by a service running as another user (mkstemp makes it 0600).
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, models_root / PROMOTED_NAME)

@@ -2,7 +2,7 @@ import os
 import stat
 
 import pytest
-from salur.training.files import replaced_on_success
+from salur.model.files import replaced_on_success
 
 
 def test_the_new_content_replaces_the_file_and_keeps_its_mode(tmp_path):
