@@ -32,7 +32,11 @@ _NOT_A_NAME = (
     "bupati|wakil|walikota|wali|gubernur|camat|lurah|kades|sekdes|kepala|ketua|"
     "kadis|kapolsek|kapolres|dokter|guru|direktur|menteri|presiden|dewan|dprd|"
     "satpol|polisi|petugas|admin|pimpinan|pejabat|yth|kota|kabupaten|desa|kelurahan|kecamatan|"
-    "jalan|jl|gang|kampung|dusun|perumahan"
+    "jalan|jl|gang|kampung|dusun|perumahan|"
+    # Offices addressed like people ("Bapak/Ibu PDAM", "Ibu Dinas Sosial").
+    "dinas|dishub|dlh|dinsos|dispendukcapil|disdik|dinkes|pdam|pln|bpjs|bpn|bpbd|sekda|"
+    "pemkot|pemkab|pemda|pemprov|puskesmas|rsud|kantor|badan|bagian|bidang|unit|tim|"
+    "bidan|perawat|mantri|pak|bu|bapak|ibu"
 )
 # A title of address, in any case, followed by up to four capitalised words:
 # "Bapak Joko Susilo", "Ibu Sri", "Sdr. Andi", "tolong pak Budi" (an initial
@@ -66,17 +70,41 @@ def mask_pii(text: str) -> str:
     """Replace e-mail, NIK, phone numbers, long numbers and names by placeholders.
 
     Names are found after a title of address (capitalised) and after "nama
-    saya" and its variants (any case); a name written with neither stays.
+    saya" and its variants (any case); a name written with neither stays,
+    except where it repeats one found so.
     """
+    return mask_pii_fields(text)[0] or ""
+
+
+def mask_pii_fields(*fields: str | None) -> list[str | None]:
+    """:func:`mask_pii` over fields of one complaint (title, text) read as one.
+
+    A name introduced in the text ("nama saya Budi Santoso") is masked in the
+    title too, and the other way round.
+    """
+    numbers_masked = [None if field is None else _mask_numbers(field) for field in fields]
+    names = [name for field in numbers_masked if field for name in personal_words(field)]
+    masked: list[str | None] = []
+    for field in numbers_masked:
+        if field is None:
+            masked.append(None)
+            continue
+        field = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", field)
+        field = _SELF_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", field)
+        masked.append(_mask_repeats(field, names))
+    return masked
+
+
+def _mask_numbers(text: str) -> str:
     text = _EMAIL.sub("[EMAIL]", text)
     text = _NIK.sub("[NIK]", text)
     text = _PHONE.sub("[TELEPON]", text)
     text = _LANDLINE.sub("[TELEPON]", text)
-    text = _LONG_NUMBER.sub("[NOMOR]", text)
-    names = personal_words(text)
-    text = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", text)
-    text = _SELF_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", text)
-    return _mask_repeats(text, names)
+    return _LONG_NUMBER.sub("[NOMOR]", text)
+
+
+_WORD = re.compile(r"[\w'-]+")
+_LONGEST_NAME = 4  # words; the name patterns take at most four
 
 
 def _mask_repeats(text: str, names: list[str]) -> str:
@@ -87,19 +115,53 @@ def _mask_repeats(text: str, names: list[str]) -> str:
     whole name is masked in any case; a single word of it (three letters or
     more) only where it is written as a name is (capitalised or in capitals),
     so that a lower-case name that is also a word ("indah") keeps its other uses.
+    One pass over the words with set lookups: a text listing thousands of
+    different names costs no more than one naming a single person.
     """
-    phrases = {name for name in names if len(name.split()) > 1}
-    words: set[str] = set()
-    for name in names:
-        for part in name.split():
-            if len(part.rstrip(".")) >= 3:
-                words.update({part.capitalize(), part.upper()})
-    for phrase in sorted(phrases, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w\[]){re.escape(phrase)}(?![\w\]])", "[NAMA]", text, flags=re.I)
-    if words:
-        alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-        text = re.sub(rf"(?<![\w\[])(?:{alternatives})(?![\w\]])", "[NAMA]", text)
-    return text
+    phrases = {tuple(name.lower().split()) for name in names if len(name.split()) > 1}
+    single = {
+        form
+        for name in names
+        for part in name.split()
+        if len(part.rstrip(".")) >= 3
+        for form in (part.capitalize(), part.upper())
+    }
+    if not phrases and not single:
+        return text
+    tokens = [
+        match
+        for match in _WORD.finditer(text)
+        # The placeholders themselves ("[NAMA]") are not words of the text.
+        if not (match.start() > 0 and text[match.start() - 1] == "[")
+    ]
+    spans = []
+    index = 0
+    while index < len(tokens):
+        taken = 0
+        for length in range(min(_LONGEST_NAME, len(tokens) - index), 1, -1):
+            run = tokens[index : index + length]
+            separated_by_spaces = all(
+                text[a.end() : b.start()].isspace() for a, b in zip(run, run[1:], strict=False)
+            )
+            if separated_by_spaces and tuple(t.group().lower() for t in run) in phrases:
+                taken = length
+                break
+        if taken:
+            spans.append((tokens[index].start(), tokens[index + taken - 1].end()))
+            index += taken
+            continue
+        if tokens[index].group() in single:
+            spans.append(tokens[index].span())
+        index += 1
+    if not spans:
+        return text
+    pieces: list[str] = []
+    last = 0
+    for start, end in spans:
+        pieces.extend((text[last:start], "[NAMA]"))
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def personal_words(text: str) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from salur.model.decision import EMERGENCY
 from salur.model.files import replaced_on_success
-from salur.model.pii import mask_pii
+from salur.model.pii import mask_pii_fields
 from salur.model.pipeline import CORRECTION_COLUMNS
 from salur.model.routing import ROUTING_HEADS
 from salur.service.schemas import ClassifyRequest, ClassifyResponse
@@ -34,6 +34,8 @@ def to_record(
     """The record stored for review: masked text, the answer, and a keyed digest of
     what was sent, so that a reused request id is told from a retry."""
     needs_review = answer.decision.outcome == "needs_review"
+    # Read together, so a name introduced in one is masked in the other too.
+    title_masked, text_masked = mask_pii_fields(item.title or None, item.text)
     heads = {
         head: getattr(answer, head).model_dump(include={"code", "confidence", "top"})
         for head in HEADS
@@ -43,8 +45,8 @@ def to_record(
         external_id=item.external_id,
         region=answer.region,
         channel=item.channel,
-        title_masked=mask_pii(item.title) if item.title else None,
-        text_masked=mask_pii(item.text),
+        title_masked=title_masked or None,
+        text_masked=text_masked or "",
         content_digest=content_digest(
             content_key, item.title, item.text, answer.region, item.external_id, item.channel
         ),

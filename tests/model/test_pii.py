@@ -41,6 +41,15 @@ from salur.model.pii import mask_pii
         ("Pelapor: Budi, Kel. Ploso", "Pelapor [NAMA], Kel. Ploso"),
         ("nama pelapor : siti aminah", "nama pelapor [NAMA]"),
         ("pelapor sudah tiga kali datang", "pelapor sudah tiga kali datang"),
+        # offices addressed like people are not names, the first time or later
+        (
+            "Mohon Bapak/Ibu PDAM segera. Air PDAM mati, tagihan PDAM naik",
+            "Mohon Bapak/Ibu PDAM segera. Air PDAM mati, tagihan PDAM naik",
+        ),
+        (
+            "Yth. Bapak/Ibu Dinas Perhubungan, mohon Dinas Perhubungan cek",
+            "Yth. Bapak/Ibu Dinas Perhubungan, mohon Dinas Perhubungan cek",
+        ),
         # landlines, a KK number split by slashes, a neighbourhood office holder
         ("kantor (022) 5678901 atau 022-87654321", "kantor [TELEPON] atau [TELEPON]"),
         ("telp 0274 512 345 ya", "telp [TELEPON] ya"),
@@ -79,9 +88,27 @@ def test_mask_pii(raw, masked):
     assert mask_pii(raw) == masked
 
 
+def test_a_name_found_in_the_text_is_masked_in_the_title_too():
+    from salur.model.pii import mask_pii_fields
+
+    assert mask_pii_fields("Keluhan Budi Santoso", "Nama saya Budi Santoso, jalan rusak") == [
+        "Keluhan [NAMA]",
+        "Nama saya [NAMA], jalan rusak",
+    ]
+    assert mask_pii_fields(None, "Pak Joko datang") == [None, "Pak [NAMA] datang"]
+
+
 @pytest.mark.parametrize(
     "text",
-    ["1." * 10_000, "a." * 10_000 + "@", "www." * 5_000, "a-" * 10_000, "1 " * 10_000],
+    [
+        # thousands of different names, each to be masked again wherever it repeats
+        "".join(f"Pelapor: Ab{i} Cd{i}, " for i in range(1_200)),
+        "1." * 10_000,
+        "a." * 10_000 + "@",
+        "www." * 5_000,
+        "a-" * 10_000,
+        "1 " * 10_000,
+    ],
 )
 def test_masking_stays_linear_on_adversarial_text(text):
     # A backtracking pattern took seconds on such 20,000-character inputs and
