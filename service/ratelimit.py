@@ -14,27 +14,59 @@ import time
 from limits import RateLimitItem, parse, storage, strategies
 
 log = logging.getLogger(__name__)
-# How often an unreachable counter store is logged again while it stays down.
-STORE_DOWN_LOG_SECONDS = 60.0
-_store_down_logged_at = 0.0
+# A counter store that does not answer within this is taken as down: redis-py
+# waits forever by default, and every request checks a counter first.
+STORE_TIMEOUT_SECONDS = 0.25
+# After a failure the store is left alone this long, so an outage costs each
+# request nothing rather than a timeout each.
+STORE_RETRY_SECONDS = 30.0
 
 
-def _store_down(error: Exception) -> None:
-    """Log (at most once a minute) that a counter store failed; the caller lets the request in.
+class _StoreHealth:
+    """Whether a counter store may be asked; shared by every counter on that store.
 
     The counters only slow clients down. Refusing every request while Redis is
     down would stop complaints from being taken at all, which the counters
-    exist to protect, so they fail open.
+    exist to protect, so they fail open: while the store is down nothing is
+    counted (neither requests nor wrong keys and logins), and a warning says so.
     """
-    global _store_down_logged_at
-    moment = time.monotonic()
-    if moment - _store_down_logged_at >= STORE_DOWN_LOG_SECONDS:
-        _store_down_logged_at = moment
-        log.warning(
-            "rate-limit store unreachable (%s); requests are let through uncounted until it "
-            "answers",
-            type(error).__name__,
-        )
+
+    def __init__(self) -> None:
+        self.down_until = 0.0
+
+    def usable(self) -> bool:
+        return time.monotonic() >= self.down_until
+
+    def failed(self, error: Exception) -> None:
+        first = self.usable()
+        self.down_until = time.monotonic() + STORE_RETRY_SECONDS
+        if first:
+            log.warning(
+                "rate-limit store unreachable (%s); requests, wrong API keys and failed "
+                "logins go uncounted for %.0f s, then it is tried again",
+                type(error).__name__,
+                STORE_RETRY_SECONDS,
+            )
+
+
+_health: dict[str, _StoreHealth] = {}
+
+
+def _health_of(uri: str) -> _StoreHealth:
+    return _health.setdefault(uri, _StoreHealth())
+
+
+def _storage(uri: str) -> storage.Storage:
+    options = (
+        {"socket_timeout": STORE_TIMEOUT_SECONDS, "socket_connect_timeout": STORE_TIMEOUT_SECONDS}
+        if uri.startswith(("redis://", "rediss://", "redis+"))
+        else {}
+    )
+    found = storage.storage_from_string(uri, **options)
+    if not isinstance(found, storage.Storage):
+        # An async:// store would need awaiting; the counters are called synchronously.
+        raise ValueError(f"rate-limit storage {uri.split('://')[0]}:// is not a synchronous store")
+    return found
 
 
 def _digest(value: str) -> str:
@@ -53,18 +85,21 @@ class RateLimiter:
     def __init__(self, rate: str, storage_uri: str) -> None:
         self.rate = rate
         self.item = parse(rate)
-        self.storage = storage.storage_from_string(storage_uri)
+        self.storage = _storage(storage_uri)
+        self.health = _health_of(storage_uri)
         self.strategy = strategies.MovingWindowRateLimiter(self.storage)
 
     def hit(self, api_key: str) -> tuple[bool, int]:
         """(allowed, seconds until a slot frees up)."""
         key = _digest(api_key)
+        if not self.health.usable():
+            return True, 0
         try:
             if self.strategy.hit(self.item, "salur", key):
                 return True, 0
             return False, _seconds_until_free(self.strategy, self.item, "salur", key)
         except Exception as error:  # redis, network, timeouts: whatever the store raises
-            _store_down(error)
+            self.health.failed(error)
             return True, 0
 
 
@@ -75,10 +110,13 @@ class FailureWindow:
         self.rate = rate
         self.item = parse(rate)
         self.namespace = namespace
-        self.strategy = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+        self.strategy = strategies.MovingWindowRateLimiter(_storage(storage_uri))
+        self.health = _health_of(storage_uri)
 
     def _wait(self, keys: list[str]) -> int:
         """0 when no key is over the limit, else the seconds until all are under it."""
+        if not self.health.usable():
+            return 0
         try:
             return max(
                 (
@@ -89,15 +127,17 @@ class FailureWindow:
                 default=0,
             )
         except Exception as error:  # see RateLimiter.hit
-            _store_down(error)
+            self.health.failed(error)
             return 0
 
     def _failed(self, keys: list[str]) -> None:
+        if not self.health.usable():
+            return
         try:
             for key in keys:
                 self.strategy.hit(self.item, self.namespace, key)
         except Exception as error:  # see RateLimiter.hit
-            _store_down(error)
+            self.health.failed(error)
 
 
 class LoginThrottle(FailureWindow):

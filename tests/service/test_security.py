@@ -124,15 +124,29 @@ def test_behind_a_trusted_proxy_wrong_keys_hold_back_only_their_client(make_clie
     assert spoofer.get("/v1/taxonomy", headers={"X-API-Key": "guess"}).status_code == 429
 
 
-def test_an_unreachable_rate_limit_store_lets_requests_through(make_client, caplog):
+def test_an_unreachable_rate_limit_store_lets_requests_through(make_client, caplog, monkeypatch):
+    import re
+
+    from salur.service import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_health", {})  # no earlier test's outage carries over
     key = "the-real-key-123"
     # Nothing listens on port 1: every counter call fails as a Redis outage would.
     client = make_client(api_keys=[key], rate_limit_storage="redis://127.0.0.1:1")
     assert client.get("/v1/taxonomy", headers={"X-API-Key": key}).status_code == 200
-    assert client.get("/v1/taxonomy", headers={"X-API-Key": "wrong"}).status_code == 403
-    login = client.post("/admin/login", data={"username": "nobody", "password": "x"})
-    assert login.status_code < 500
     assert "rate-limit store unreachable" in caplog.text
+    assert client.get("/v1/taxonomy", headers={"X-API-Key": "wrong"}).status_code == 403
+    # A login reaches the throttle (a valid CSRF token) and is answered, not a 500.
+    page = client.get("/admin/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    login = client.post(
+        "/admin/login",
+        data={"username": "nobody", "password": "x", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert login.status_code == 401
+    # After the first failure the store is left alone for a while: no request waits on it.
+    assert not ratelimit._health["redis://127.0.0.1:1"].usable()
 
 
 def test_rate_limit_shared_through_redis(make_client):
