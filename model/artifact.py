@@ -112,8 +112,8 @@ def verify_model(directory: Path, expected_sha256: str | None = None) -> dict[st
     return _verified(directory, expected_sha256)[1]
 
 
-def _verified(directory: Path, expected_sha256: str | None) -> tuple[bytes, dict[str, Any]]:
-    """The pipeline's bytes and the metadata, once both hashes are checked.
+def _verified(directory: Path, expected_sha256: str | None) -> tuple[bytes, dict[str, Any], str]:
+    """The pipeline's bytes, the metadata and its SHA-256, once both hashes are checked.
 
     The pipeline is read once and loaded from those bytes, so the file cannot
     be swapped between the check and the load.
@@ -136,7 +136,7 @@ def _verified(directory: Path, expected_sha256: str | None) -> tuple[bytes, dict
         )
     if expected_sha256:
         _check_pin(expected_sha256, directory, metadata_sha256, actual)
-    return pipeline_bytes, metadata
+    return pipeline_bytes, metadata, metadata_sha256
 
 
 def _check_pin(expected: str, directory: Path, metadata_sha256: str, pipeline_sha256: str) -> None:
@@ -149,10 +149,12 @@ def _check_pin(expected: str, directory: Path, metadata_sha256: str, pipeline_sh
         # leave the thresholds open to a rewritten metadata.json.
         log.warning(
             "the pinned SHA-256 is the pipeline's only: a rewritten %s (thresholds, "
-            "confidence maps) would go unnoticed; pin %s instead (sha256sum %s)",
+            "confidence maps) would go unnoticed; pin the SHA-256 of that file instead, "
+            "computed where the version was trained (sha256sum models/%s/%s), not of the "
+            "copy this pin could not check",
             METADATA_FILE,
-            metadata_sha256,
-            directory / METADATA_FILE,
+            directory.name,
+            METADATA_FILE,
         )
         return
     raise ModelLoadError(
@@ -163,7 +165,15 @@ def _check_pin(expected: str, directory: Path, metadata_sha256: str, pipeline_sh
 
 def load_model(directory: Path, expected_sha256: str | None = None) -> tuple[Any, dict[str, Any]]:
     """Load a version folder after checking its hashes (see :func:`verify_model`)."""
-    pipeline_bytes, metadata = _verified(directory, expected_sha256)
+    pipeline, metadata, _ = load_model_with_digest(directory, expected_sha256)
+    return pipeline, metadata
+
+
+def load_model_with_digest(
+    directory: Path, expected_sha256: str | None = None
+) -> tuple[Any, dict[str, Any], str]:
+    """:func:`load_model`, plus the SHA-256 of the metadata bytes that were loaded."""
+    pipeline_bytes, metadata, metadata_sha256 = _verified(directory, expected_sha256)
     pipeline_path = directory / PIPELINE_FILE
     try:
         pipeline = joblib.load(io.BytesIO(pipeline_bytes))
@@ -174,4 +184,4 @@ def load_model(directory: Path, expected_sha256: str | None = None) -> tuple[Any
         raise ModelLoadError(
             f"{pipeline_path}: holds {type(pipeline).__name__}, not a salur pipeline"
         )
-    return pipeline, metadata
+    return pipeline, metadata, metadata_sha256

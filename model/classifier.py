@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from salur.model.artifact import METADATA_FILE, ModelLoadError, load_model
+from salur.model.artifact import METADATA_FILE, ModelLoadError, load_model_with_digest
 from salur.model.calibration import (
     IDENTITY,
     UNSEEN_REGION_KEY,
@@ -89,6 +89,9 @@ class Classifier:
             }
         )
         self.version = str(self.metadata.get("version", "unversioned"))
+        # SHA-256 of the metadata.json bytes this was loaded from (the value
+        # SALUR_MODEL_SHA256 pins); None when built in memory.
+        self.metadata_sha256: str | None = None
         self.calibrations = calibrations_from_metadata(self.metadata)
         self.unseen_region_calibrations = calibrations_from_metadata(
             self.metadata, UNSEEN_REGION_KEY
@@ -151,9 +154,9 @@ class Classifier:
 
     @classmethod
     def load(cls, directory: Path, expected_sha256: str | None = None) -> Classifier:
-        pipeline, metadata = load_model(directory, expected_sha256=expected_sha256)
+        pipeline, metadata, digest = load_model_with_digest(directory, expected_sha256)
         try:
-            return cls(pipeline, metadata)
+            classifier = cls(pipeline, metadata)
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             # A hand-edited metadata.json whose hash was not pinned: say which
             # file is wrong instead of a traceback from deep in the loader.
@@ -161,6 +164,8 @@ class Classifier:
                 f"{directory / METADATA_FILE}: malformed ({type(error).__name__}: {error}); "
                 "restore it from the version as trained"
             ) from error
+        classifier.metadata_sha256 = digest
+        return classifier
 
     def predict_documents(
         self,

@@ -407,7 +407,8 @@ def export_corrections_command(
     from salur.service.storage import StorageUnavailable, Store, sqlite_file
 
     settings = _service_settings()
-    # Dates are the desk's days (SALUR_TIMEZONE), as the admin page shows them.
+    # Days begin at midnight in SALUR_TIMEZONE; a region file's own zone (which the
+    # admin page uses for that region's items) is not applied here.
     since_at, before_at = (
         _start_of_day(since, "--since", settings.timezone),
         _start_of_day(before, "--before", settings.timezone),

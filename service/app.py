@@ -311,11 +311,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(
         "/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"
     )
-    secret = session_secret(settings.session_secret, Path("var/session.key"))
-    app.state.content_key = content_key(secret)
+    # Its own secret, not the session's: rotating the session secret (which signs
+    # admins out) must not turn every retry of a stored complaint into a conflict.
+    app.state.content_key = content_key(
+        session_secret(settings.content_secret, Path("var/content.key"))
+    )
     app.add_middleware(
         SessionMiddleware,
-        secret_key=secret,
+        secret_key=session_secret(settings.session_secret, Path("var/session.key")),
         session_cookie="salur_admin",
         max_age=ADMIN_SESSION_SECONDS,
         same_site="strict",

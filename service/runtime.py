@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from salur.model.artifact import model_digest
 from salur.model.classifier import Classifier
 from salur.model.regions import Region, load_regions
 from salur.model.routing import has_region_history, strict_routing_note, thresholds_for_region
@@ -66,7 +65,7 @@ def load_runtime(settings: Settings, reference: Reference | None = None) -> Runt
         for code in regions
     }
     runtime = Runtime(
-        classifier, taxonomy, regions, thresholds, per_region, model_digest(settings.model_dir)
+        classifier, taxonomy, regions, thresholds, per_region, classifier.metadata_sha256
     )
     unset = classifier.heads_without_threshold(settings.thresholds)
     if unset:

@@ -46,7 +46,8 @@ def session_secret(configured: str | None, key_file: Path) -> str:
     """The configured secret, or one kept in ``key_file`` (created 0600 once).
 
     A file rather than a per-process random key: every worker and every
-    restart must accept the same session cookies.
+    restart must accept the same session cookies (and compute the same
+    request digests, for the content secret kept the same way).
     """
     if configured:
         return configured

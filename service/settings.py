@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated
 
@@ -82,6 +83,14 @@ class Settings(BaseSettings):
         default=None,
         description="Signs admin session cookies; if unset a key is created in var/session.key.",
     )
+    content_secret: str | None = Field(
+        default=None,
+        description=(
+            "Keys the digest that tells an intake retry from a reused X-Request-ID; if unset "
+            "a key is created in var/content.key. Every host on one database needs the same "
+            "one, and it must not change: stored digests are compared with new ones."
+        ),
+    )
     secure_cookies: bool = Field(default=False, description="Set when served over HTTPS.")
     timezone: str = Field(
         default="Asia/Jakarta",
@@ -124,6 +133,24 @@ class Settings(BaseSettings):
         wrong = sorted(head for head, threshold in value.items() if not 0.0 <= threshold <= 1.01)
         if wrong:
             raise ValueError(f"threshold(s) of {', '.join(wrong)} must be between 0 and 1.01")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        # "*" would trust every peer, and the client writes the leftmost
+        # X-Forwarded-For address: the throttles would count what it chooses.
+        wrong = []
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                wrong.append(entry)
+        if wrong:
+            raise ValueError(
+                f"{', '.join(map(repr, wrong))} is not an IP address or network; list the "
+                "proxies' addresses (e.g. 127.0.0.1, 10.0.0.0/24), never '*'"
+            )
         return value
 
     @field_validator("api_keys", "trusted_proxies", mode="before")

@@ -173,8 +173,14 @@ def _shown(name: object, width: int = 40) -> str:
     return repr(text if len(text) <= width else text[:width] + "…")
 
 
-# Region codes are short slugs ("prov-jawa-tengah"); a longer cell is not one.
-MAX_REGION_CODE = 40
+# Region codes are short lower-case slugs ("prov-jawa-tengah", "kab-bandung").
+_REGION_CODE = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+def _code_shaped(value: str) -> bool:
+    """Whether ``value`` could be a misspelt region code (and so may be shown), or empty."""
+    return value == GENERIC_REGION or _REGION_CODE.fullmatch(value) is not None
+
 
 # A real column name is short; a longer "name" is a complaint in a file without
 # a header row.
@@ -476,10 +482,10 @@ def _named_regions(cells: pd.Series, regions: Mapping[str, Region], column: str)
         if code not in regions:
             unknown[code] = unknown.get(code, 0) + 1
     if unknown:
-        # A cell longer than any region code is most likely a complaint (the
-        # wrong column given): it is counted, never printed, as it may hold PII.
-        long_cells = sum(count for code, count in unknown.items() if len(code) > MAX_REGION_CODE)
-        short = {code: count for code, count in unknown.items() if len(code) <= MAX_REGION_CODE}
+        # Only values shaped like a region code are printed: anything else (a
+        # complaint, a name, a NIK from the wrong column) is counted, as it may be PII.
+        long_cells = sum(count for code, count in unknown.items() if not _code_shaped(code))
+        short = {code: count for code, count in unknown.items() if _code_shaped(code)}
         shown = [
             f"{'(empty: a complaint naming none)' if code == GENERIC_REGION else repr(code)} "
             f"in {count} row(s)"
@@ -488,8 +494,8 @@ def _named_regions(cells: pd.Series, regions: Mapping[str, Region], column: str)
         more = f" and {len(short) - 5} more" if len(short) > 5 else ""
         if long_cells:
             shown.append(
-                f"{long_cells} row(s) of longer text, not shown (is {_shown(column)} the "
-                "column of region codes?)"
+                f"{long_cells} row(s) of other values, not shown as they may be personal "
+                f"data (is {_shown(column)} the column of region codes?)"
             )
         raise InputError(
             f"column {_shown(column)} names regions without a region file: "

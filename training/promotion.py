@@ -115,7 +115,7 @@ def promote_model(
         verify_model(candidate)
     except ModelLoadError as error:
         raise PromotionRefused(str(error)) from error
-    pin_note = _pin_note(candidate, pinned_sha256)
+    pin_note = _pin_note(candidate, pinned_sha256, force)
     if candidate.parent != models_root.resolve():
         raise PromotionRefused(
             f"{candidate} is not a version folder inside {models_root}; give --models-root "
@@ -162,16 +162,22 @@ def promote_model(
     )
 
 
-def _pin_note(candidate: Path, pinned_sha256: str | None) -> str:
+def _pin_note(candidate: Path, pinned_sha256: str | None, force: bool) -> str:
+    """Refuse (unless ``force``) a version the deployment's pin would stop at the next start."""
     if not pinned_sha256:
         return ""
+    metadata = read_metadata(candidate)
     digest = model_digest(candidate)
-    if pinned_sha256.strip().lower() == digest:
+    pin = pinned_sha256.strip().lower()
+    if pin in (digest, metadata.get("pipeline_sha256")):
         return ""
-    return (
-        f"\nSALUR_MODEL_SHA256 pins another version: set it to {digest} "
-        "(the SHA-256 of its metadata.json), or the service refuses to start"
+    message = (
+        f"SALUR_MODEL_SHA256 pins another version, so the service would refuse to start on "
+        f"{candidate.name}: set it to {digest} (the SHA-256 of its metadata.json)"
     )
+    if not force:
+        raise PromotionRefused(message + ", then promote again (or --force to promote first)")
+    return "\n" + message
 
 
 def _point_at(candidate: Path, models_root: Path) -> None:

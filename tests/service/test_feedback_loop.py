@@ -406,12 +406,17 @@ def test_promote_and_serve_from_a_models_root_of_the_deployment(
     altered = promote(str(root / "v1-altered"), "--models-root", str(root))
     assert altered.returncode != 0 and "does not match" in altered.stderr
     assert not (root / "PROMOTED").exists()
-    # The root's first promotion has nothing served to compare with; a pin of
-    # another version is pointed out with the value that would let it load.
-    first = promote(str(root / "v1"), "--models-root", str(root), SALUR_MODEL_SHA256="0" * 64)
+    # A pin of another version would stop the service's next start: refused,
+    # with the value that would let this one load.
+    pinned = promote(str(root / "v1"), "--models-root", str(root), SALUR_MODEL_SHA256="0" * 64)
+    assert pinned.returncode != 0 and model_digest(root / "v1") in pinned.stderr
+    assert not (root / "PROMOTED").exists()
+    # The root's first promotion has nothing served to compare with.
+    first = promote(
+        str(root / "v1"), "--models-root", str(root), SALUR_MODEL_SHA256=model_digest(root / "v1")
+    )
     assert first.returncode == 0, first.stderr
     assert "no model to compare with" in first.stdout
-    assert model_digest(root / "v1") in first.stdout
     assert (root / "PROMOTED").read_text().strip() == "v1"
     # The service's own setting names the same root, and the promoted check still holds.
     held = promote(str(root / "v2"), SALUR_MODELS_ROOT=str(root))

@@ -124,6 +124,19 @@ def test_behind_a_trusted_proxy_wrong_keys_hold_back_only_their_client(make_clie
     assert spoofer.get("/v1/taxonomy", headers={"X-API-Key": "guess"}).status_code == 429
 
 
+@pytest.mark.parametrize("entry", ["*", "proxy.internal", "10.0.0.300"])
+def test_trusted_proxies_must_be_addresses(entry):
+    from pydantic import ValidationError
+    from salur.service.settings import Settings
+
+    with pytest.raises(ValidationError, match="not an IP address or network"):
+        Settings(trusted_proxies=f"127.0.0.1,{entry}")
+    assert Settings(trusted_proxies="127.0.0.1, 10.0.0.0/24").trusted_proxies == [
+        "127.0.0.1",
+        "10.0.0.0/24",
+    ]
+
+
 def test_an_unreachable_rate_limit_store_lets_requests_through(make_client, caplog, monkeypatch):
     import re
 

@@ -404,8 +404,17 @@ def test_classify_routes_each_row_in_the_region_its_column_names(save_small_mode
         {"text": ["Nama saya Budi Santoso, jalan di depan rumah saya rusak parah"] * 2}
     ).to_csv(source, index=False)
     wrong = classify(source, out, model, "--region-column", "text", "--regions-dir", str(regions))
-    assert wrong.returncode != 0 and "2 row(s) of longer text, not shown" in wrong.stderr
+    assert wrong.returncode != 0 and "2 row(s) of other values, not shown" in wrong.stderr
     assert "Budi" not in wrong.stderr
+    # A short personal value (a name, a NIK) from the wrong column is not shown either.
+    pd.DataFrame(
+        {"text": ["jalan rusak"] * 2, "pelapor": ["Budi Santoso", "3273011203900001"]}
+    ).to_csv(source, index=False)
+    named = classify(
+        source, out, model, "--region-column", "pelapor", "--regions-dir", str(regions)
+    )
+    assert named.returncode != 0 and "2 row(s) of other values" in named.stderr
+    assert "Budi" not in named.stderr and "3273011203900001" not in named.stderr
     pd.DataFrame({"text": ["jalan rusak"] * 3, "wilayah": ["seen", "surabaya", "surabaya"]}).to_csv(
         source, index=False
     )
