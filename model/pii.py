@@ -35,9 +35,17 @@ _NOT_A_NAME = (
     "jalan|jl|gang|kampung|dusun|perumahan|"
     # Offices addressed like people ("Bapak/Ibu PDAM", "Ibu Dinas Sosial").
     "dinas|dishub|dlh|dinsos|dispendukcapil|disdik|dinkes|pdam|pln|bpjs|bpn|bpbd|sekda|"
-    "pemkot|pemkab|pemda|pemprov|puskesmas|rsud|kantor|badan|bagian|bidang|unit|tim|"
-    "bidan|perawat|mantri|pak|bu|bapak|ibu"
+    "pemkot|pemkab|pemda|pemprov|puskesmas|rsud|kantor|badan|bagian|bidang|unit|"
+    "bidan|perawat|mantri|ustad|ustadz|pak|bu|bapak|ibu|sdr|saya|kami|beliau|dia|mereka|sendiri"
 )
+# Abbreviated titles and name parts written with a dot ("Ibu Hj. Siti Aminah",
+# "Bapak Drs. Joko", "Pak Moch. Ridwan", "dr. Andi"): part of the name, where a
+# sentence's full stop after an ordinary word is not.
+_ABBREVIATION = r"(?:H|Hj|Dr|dr|Drs|Dra|Ir|Prof|KH|Moch|Moh|Muh|Mhd|Ust)\.\s*"
+# A title of address as it precedes a name.
+_TITLE = r"Bapak|Bpk\.?|Pak|Ibu|Bu|Sdr\.?|Sdri\.?|Saudara|Saudari|Mas|Mbak|Kak"
+# Offices and roles whose holder is named after them ("Pak RT Darto", "Bu Bidan Sri").
+_OFFICE = r"RT|RW|Lurah|Kades|Kadus|Sekdes|Kasun|Bidan|Perawat|Mantri|Dokter|Guru|Ustadz?"
 # A title of address, in any case, followed by up to four capitalised words:
 # "Bapak Joko Susilo", "Ibu Sri", "Sdr. Andi", "tolong pak Budi" (an initial
 # keeps its dot, a sentence's full stop stays in the text). A title followed
@@ -47,10 +55,9 @@ _NOT_A_NAME = (
 # official: "Pak RT Darto", "Bu Lurah Sumiati", "Pak Kades Karto" hide the name
 # and keep the office.
 _HONORIFIC_NAME = re.compile(
-    r"\b((?i:Bapak|Bpk\.?|Pak|Ibu|Bu|Sdr\.?|Sdri\.?|Saudara|Saudari|Mas|Mbak|Kak)"
-    r"(?:\s+(?i:RT|RW|Lurah|Kades|Kadus|Sekdes|Kasun))?)\s+"
-    rf"((?:(?!(?i:{_NOT_A_NAME})\b)[A-Z](?:\.|[\w'-]*))"
-    rf"(?:\s+(?!(?i:{_NOT_A_NAME})\b)[A-Z](?:\.|[\w'-]*)){{0,3}})"
+    rf"\b((?i:{_TITLE})(?:\s+(?i:{_OFFICE}))?)\s+"
+    rf"(?P<name>(?:{_ABBREVIATION})?(?:(?!(?i:{_NOT_A_NAME})\b)[A-Z](?:\.|[\w'-]*))"
+    rf"(?:\s+(?:{_ABBREVIATION})?(?!(?i:{_NOT_A_NAME})\b)[A-Z](?:\.|[\w'-]*)){{0,3}})"
 )
 # After "nama saya" / "saya bernama" / "atas nama" / "nama:" / "pelapor:" the next words
 # are a name whatever their case ("nama saya budi santoso", "NAMA SAYA BUDI",
@@ -61,8 +68,10 @@ _SELF_NAME = re.compile(
     r"\b((?i:nama\s+saya|saya\s+bernama|atas\s+nama"
     r"|(?:nama(?:\s+lengkap|\s+pelapor)?|pelapor)(?=\s*:)))"
     r"(?:\s*:\s*|\s+)"
-    rf"((?:(?!(?i:{_NOT_A_NAME})\b)[A-Za-z](?:\.|[\w'-]*))"
-    rf"(?:\s+(?!(?i:{_NOT_A_NAME})\b)[A-Za-z](?:\.|[\w'-]*)){{0,3}})"
+    # A title before the name stays ("nama saya ibu sri wahyuni").
+    rf"(?P<title>(?i:(?:{_TITLE})\s+)?)"
+    rf"(?P<name>(?:{_ABBREVIATION})?(?:(?!(?i:{_NOT_A_NAME})\b)[A-Za-z](?:\.|[\w'-]*))"
+    rf"(?:\s+(?:{_ABBREVIATION})?(?!(?i:{_NOT_A_NAME})\b)[A-Za-z](?:\.|[\w'-]*)){{0,3}})"
 )
 
 
@@ -90,7 +99,7 @@ def mask_pii_fields(*fields: str | None) -> list[str | None]:
             masked.append(None)
             continue
         field = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", field)
-        field = _SELF_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", field)
+        field = _SELF_NAME.sub(lambda m: f"{m.group(1)} {m.group('title')}[NAMA]", field)
         masked.append(_mask_repeats(field, names))
     return masked
 
@@ -103,8 +112,14 @@ def _mask_numbers(text: str) -> str:
     return _LONG_NUMBER.sub("[NOMOR]", text)
 
 
-_WORD = re.compile(r"[\w'-]+")
-_LONGEST_NAME = 4  # words; the name patterns take at most four
+_WORD = re.compile(r"\w+")
+# Between the words of one name: spaces, an initial's dot, a hyphen or apostrophe.
+_NAME_JOINER = re.compile(r"[\s.'-]+")
+_LONGEST_NAME = 6  # words; four name words, each possibly after an abbreviated title
+
+
+def _name_parts(name: str) -> list[str]:
+    return _WORD.findall(name)
 
 
 def _mask_repeats(text: str, names: list[str]) -> str:
@@ -112,18 +127,21 @@ def _mask_repeats(text: str, names: list[str]) -> str:
 
     A complaint that introduces "Budi Santoso" often signs off with it, or
     says "Joko" again later, without a title or "nama saya" in front. The
-    whole name is masked in any case; a single word of it (three letters or
-    more) only where it is written as a name is (capitalised or in capitals),
-    so that a lower-case name that is also a word ("indah") keeps its other uses.
-    One pass over the words with set lookups: a text listing thousands of
-    different names costs no more than one naming a single person.
+    whole name is masked in any case (also as "M. Rizki" or "Abdul-Rahman");
+    a single word of it (three letters or more) only where it is written as a
+    name is (capitalised or in capitals), so that a lower-case name that is
+    also a word ("indah") keeps its other uses. One pass over the words with
+    set lookups: a text listing thousands of different names costs no more
+    than one naming a single person.
     """
-    phrases = {tuple(name.lower().split()) for name in names if len(name.split()) > 1}
+    phrases = {
+        tuple(part.lower() for part in parts) for parts in map(_name_parts, names) if len(parts) > 1
+    }
     single = {
         form
         for name in names
-        for part in name.split()
-        if len(part.rstrip(".")) >= 3
+        for part in _name_parts(name)
+        if len(part) >= 3
         for form in (part.capitalize(), part.upper())
     }
     if not phrases and not single:
@@ -140,10 +158,11 @@ def _mask_repeats(text: str, names: list[str]) -> str:
         taken = 0
         for length in range(min(_LONGEST_NAME, len(tokens) - index), 1, -1):
             run = tokens[index : index + length]
-            separated_by_spaces = all(
-                text[a.end() : b.start()].isspace() for a, b in zip(run, run[1:], strict=False)
+            joined = all(
+                _NAME_JOINER.fullmatch(text[a.end() : b.start()])
+                for a, b in zip(run, run[1:], strict=False)
             )
-            if separated_by_spaces and tuple(t.group().lower() for t in run) in phrases:
+            if joined and tuple(t.group().lower() for t in run) in phrases:
                 taken = length
                 break
         if taken:
@@ -173,5 +192,5 @@ def personal_words(text: str) -> list[str]:
     """
     found: list[str] = []
     for pattern in (_HONORIFIC_NAME, _SELF_NAME):
-        found.extend(match.group(2) for match in pattern.finditer(text))
+        found.extend(match.group("name") for match in pattern.finditer(text))
     return found

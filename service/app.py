@@ -24,7 +24,7 @@ from salur.service.metrics import Metrics
 from salur.service.ratelimit import KeyGuessThrottle, LoginThrottle, RateLimiter
 from salur.service.routes import api, metrics_router, public
 from salur.service.runtime import load_reference, load_runtime
-from salur.service.security import ADMIN_HEADERS, content_key, session_secret
+from salur.service.security import ADMIN_HEADERS, content_key, content_secret, session_secret
 from salur.service.settings import Settings
 from salur.service.storage import ADMIN_SESSION_SECONDS, StorageUnavailable, Store
 from starlette.datastructures import MutableHeaders
@@ -313,12 +313,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Its own secret, not the session's: rotating the session secret (which signs
     # admins out) must not turn every retry of a stored complaint into a conflict.
+    session = session_secret(settings.session_secret, Path("var/session.key"))
     app.state.content_key = content_key(
-        session_secret(settings.content_secret, Path("var/content.key"))
+        content_secret(settings.content_secret, Path("var/content.key"), session)
     )
     app.add_middleware(
         SessionMiddleware,
-        secret_key=session_secret(settings.session_secret, Path("var/session.key")),
+        secret_key=session,
         session_cookie="salur_admin",
         max_age=ADMIN_SESSION_SECONDS,
         same_site="strict",

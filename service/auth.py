@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import HTTPException, Request, Security, status
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -107,7 +108,12 @@ class ApiKeyGate:
         if scope["type"] != "http" or not scope["path"].startswith(KEYED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        problem = self._problem(scope)
+        if scope["app"].state.settings.rate_limit_storage.startswith("memory://"):
+            problem = self._problem(scope)
+        else:
+            # The throttle asks Redis: off the event loop, so a slow answer holds
+            # up this request only, not every request of the worker.
+            problem = await run_in_threadpool(self._problem, scope)
         if problem is None:
             await self.app(scope, receive, send)
             return

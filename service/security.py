@@ -43,11 +43,39 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 
 def session_secret(configured: str | None, key_file: Path) -> str:
+    """The admin sessions' secret: ``SALUR_SESSION_SECRET``, or one kept in ``key_file``."""
+    return kept_secret(
+        configured,
+        key_file,
+        if_empty="delete it (admins will sign in again) or set SALUR_SESSION_SECRET",
+    )
+
+
+def content_secret(configured: str | None, key_file: Path, session: str) -> str:
+    """The request digests' secret: ``SALUR_CONTENT_SECRET``, or one kept in ``key_file``.
+
+    A new key file starts from the session secret, which keyed the digests
+    before they had a secret of their own: digests stored then still match,
+    and hosts that share ``SALUR_SESSION_SECRET`` agree without a new setting.
+    """
+    return kept_secret(
+        configured,
+        key_file,
+        if_empty=(
+            "write the value of SALUR_CONTENT_SECRET (or the session secret it started from) "
+            "into it; a new value makes retries of stored complaints conflict (409)"
+        ),
+        first_value=session,
+    )
+
+
+def kept_secret(
+    configured: str | None, key_file: Path, if_empty: str, first_value: str | None = None
+) -> str:
     """The configured secret, or one kept in ``key_file`` (created 0600 once).
 
     A file rather than a per-process random key: every worker and every
-    restart must accept the same session cookies (and compute the same
-    request digests, for the content secret kept the same way).
+    restart must accept the same session cookies and compute the same digests.
     """
     if configured:
         return configured
@@ -59,7 +87,7 @@ def session_secret(configured: str | None, key_file: Path) -> str:
         fd, draft = tempfile.mkstemp(dir=key_file.parent, prefix=f".{key_file.name}.")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(secrets.token_urlsafe(48))
+                handle.write(first_value or secrets.token_urlsafe(48))
             os.link(draft, key_file)
         except FileExistsError:
             pass  # another worker's key won; use it
@@ -67,9 +95,7 @@ def session_secret(configured: str | None, key_file: Path) -> str:
             os.unlink(draft)
     key = key_file.read_text(encoding="utf-8").strip()
     if not key:
-        raise ValueError(
-            f"{key_file} is empty; delete it (admins will sign in again) or set SALUR_SESSION_SECRET"
-        )
+        raise ValueError(f"{key_file} is empty; {if_empty}")
     return key
 
 

@@ -143,13 +143,16 @@ class Settings(BaseSettings):
         wrong = []
         for entry in value:
             try:
-                ipaddress.ip_network(entry, strict=False)
+                # strict, as uvicorn reads it: "10.0.0.5/24" would pass a lax
+                # check and then never match, trusting no proxy at all.
+                ipaddress.ip_network(entry)
             except ValueError:
                 wrong.append(entry)
         if wrong:
             raise ValueError(
-                f"{', '.join(map(repr, wrong))} is not an IP address or network; list the "
-                "proxies' addresses (e.g. 127.0.0.1, 10.0.0.0/24), never '*'"
+                f"{', '.join(map(repr, wrong))} is not an IP address or network (a network "
+                "has no host bits: 10.0.0.0/24); list the proxies' addresses "
+                "(e.g. 127.0.0.1, 10.0.0.0/24), never '*'"
             )
         return value
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import os
 import re
@@ -173,13 +174,20 @@ def _shown(name: object, width: int = 40) -> str:
     return repr(text if len(text) <= width else text[:width] + "…")
 
 
-# Region codes are short lower-case slugs ("prov-jawa-tengah", "kab-bandung").
-_REGION_CODE = re.compile(r"[a-z][a-z0-9-]{0,39}")
+def _looks_like_a_region(value: str, regions: Mapping[str, object]) -> bool:
+    """Whether ``value`` is close to a known region code, and so may be shown as a likely slip.
 
-
-def _code_shaped(value: str) -> bool:
-    """Whether ``value`` could be a misspelt region code (and so may be shown), or empty."""
-    return value == GENERIC_REGION or _REGION_CODE.fullmatch(value) is not None
+    "Surabaya", "KAB-BANDUNG" or "kota-surabaya " are; a name or a NIK from the
+    wrong column is not, and is never printed.
+    """
+    if value == GENERIC_REGION:
+        return True
+    folded = value.casefold().strip()
+    if len(folded) < 4:
+        return False
+    return any(folded in code or code in folded for code in regions) or bool(
+        difflib.get_close_matches(folded, list(regions), n=1, cutoff=0.8)
+    )
 
 
 # A real column name is short; a longer "name" is a complaint in a file without
@@ -482,10 +490,14 @@ def _named_regions(cells: pd.Series, regions: Mapping[str, Region], column: str)
         if code not in regions:
             unknown[code] = unknown.get(code, 0) + 1
     if unknown:
-        # Only values shaped like a region code are printed: anything else (a
+        # Only values close to a known region code are printed: anything else (a
         # complaint, a name, a NIK from the wrong column) is counted, as it may be PII.
-        long_cells = sum(count for code, count in unknown.items() if not _code_shaped(code))
-        short = {code: count for code, count in unknown.items() if _code_shaped(code)}
+        long_cells = sum(
+            count for code, count in unknown.items() if not _looks_like_a_region(code, regions)
+        )
+        short = {
+            code: count for code, count in unknown.items() if _looks_like_a_region(code, regions)
+        }
         shown = [
             f"{'(empty: a complaint naming none)' if code == GENERIC_REGION else repr(code)} "
             f"in {count} row(s)"

@@ -115,7 +115,6 @@ def promote_model(
         verify_model(candidate)
     except ModelLoadError as error:
         raise PromotionRefused(str(error)) from error
-    pin_note = _pin_note(candidate, pinned_sha256, force)
     if candidate.parent != models_root.resolve():
         raise PromotionRefused(
             f"{candidate} is not a version folder inside {models_root}; give --models-root "
@@ -125,6 +124,7 @@ def promote_model(
     if current is None and not served.is_dir():
         # A deployment's own models root before its first promotion serves
         # nothing (no PROMOTED, no default): there is no model to be worse than.
+        pin_note = _pin_note(candidate, pinned_sha256, force)
         _point_at(candidate, models_root)
         return (
             f"{served} does not exist, so nothing was served from {models_root} and there was "
@@ -155,6 +155,8 @@ def promote_model(
             f"({agency['new_macro_f1']:.3f} < {agency['old_macro_f1']:.3f}); "
             f"use --force to promote anyway\n{report}"
         )
+    # Checked last, so that a refusal here means the version is otherwise fit to serve.
+    pin_note = _pin_note(candidate, pinned_sha256, force)
     _point_at(candidate, models_root)
     return (
         f"{report}\npromoted {candidate.name}; restart the service (salur serve) to load it"
@@ -176,7 +178,11 @@ def _pin_note(candidate: Path, pinned_sha256: str | None, force: bool) -> str:
         f"{candidate.name}: set it to {digest} (the SHA-256 of its metadata.json)"
     )
     if not force:
-        raise PromotionRefused(message + ", then promote again (or --force to promote first)")
+        raise PromotionRefused(
+            f"{message}. It passed every other check: promote it with the new pin, "
+            f"SALUR_MODEL_SHA256={digest} salur promote {candidate}, and set the same pin "
+            "where the service reads its settings before it restarts"
+        )
     return "\n" + message
 
 

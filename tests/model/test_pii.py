@@ -41,6 +41,26 @@ from salur.model.pii import mask_pii
         ("Pelapor: Budi, Kel. Ploso", "Pelapor [NAMA], Kel. Ploso"),
         ("nama pelapor : siti aminah", "nama pelapor [NAMA]"),
         ("pelapor sudah tiga kali datang", "pelapor sudah tiga kali datang"),
+        # a title between "nama saya" and the name stays, the name does not
+        ("nama saya ibu sri wahyuni, warga RT 03", "nama saya ibu [NAMA], warga RT 03"),
+        ("atas nama bapak budi santoso mohon", "atas nama bapak [NAMA] mohon"),
+        ("atas nama saya sendiri", "atas nama saya sendiri"),
+        # a role before the name, abbreviated titles and name parts
+        ("Bu Bidan Sri menolak. Sri bilang", "Bu Bidan [NAMA] menolak. [NAMA] bilang"),
+        ("Bu Dokter Sri menolak", "Bu Dokter [NAMA] menolak"),
+        ("Ibu Hj. Siti Aminah menolak", "Ibu [NAMA] menolak"),
+        ("Pak Moch. Ridwan datang, Ridwan marah", "Pak [NAMA] datang, [NAMA] marah"),
+        ("Bapak dr. Andi", "Bapak [NAMA]"),
+        # a repeat written with an initial, in quotes, with a suffix
+        (
+            "Bapak M. Rizki datang. Kemudian M. Rizki pergi",
+            "Bapak [NAMA] datang. Kemudian [NAMA] pergi",
+        ),
+        (
+            "Bapak Budi datang. Kemarin 'Budi' pulang",
+            "Bapak [NAMA] datang. Kemarin '[NAMA]' pulang",
+        ),
+        ("nama saya Ahmad Fauzi, Ahmad Fauzi-lah", "nama saya [NAMA], [NAMA]-lah"),
         # offices addressed like people are not names, the first time or later
         (
             "Mohon Bapak/Ibu PDAM segera. Air PDAM mati, tagihan PDAM naik",

@@ -124,7 +124,7 @@ def test_behind_a_trusted_proxy_wrong_keys_hold_back_only_their_client(make_clie
     assert spoofer.get("/v1/taxonomy", headers={"X-API-Key": "guess"}).status_code == 429
 
 
-@pytest.mark.parametrize("entry", ["*", "proxy.internal", "10.0.0.300"])
+@pytest.mark.parametrize("entry", ["*", "proxy.internal", "10.0.0.300", "10.0.0.5/24"])
 def test_trusted_proxies_must_be_addresses(entry):
     from pydantic import ValidationError
     from salur.service.settings import Settings
@@ -296,3 +296,17 @@ def test_an_empty_session_key_file_is_refused(tmp_path):
     with pytest.raises(ValueError, match="is empty"):
         session_secret(None, key_file)
     assert session_secret("configured", key_file) == "configured"
+
+
+def test_the_content_secret_starts_from_the_session_secret_and_then_stays(tmp_path):
+    from salur.service.security import content_secret
+
+    key_file = tmp_path / "content.key"
+    # Digests stored before the content secret existed were keyed by the session's.
+    assert content_secret(None, key_file, "session-one") == "session-one"
+    # Rotating the session secret later leaves the digests' key as it was.
+    assert content_secret(None, key_file, "session-two") == "session-one"
+    assert content_secret("configured", key_file, "session-two") == "configured"
+    key_file.write_text("")
+    with pytest.raises(ValueError, match="SALUR_CONTENT_SECRET"):
+        content_secret(None, key_file, "session-two")
