@@ -125,7 +125,9 @@ def export_corrections(
             }
         )
     output.parent.mkdir(parents=True, exist_ok=True)
-    with replaced_on_success(output) as handle:
+    # Complaint texts, masked by patterns that miss some names: a new export is
+    # private to its owner (an existing one keeps the mode it was given).
+    with replaced_on_success(output, mode=None if output.exists() else 0o600) as handle:
         writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)

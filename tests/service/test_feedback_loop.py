@@ -35,6 +35,10 @@ def reviewed_store(tmp_path):
 def test_export_has_training_shape_and_reloads(reviewed_store, tmp_path):
     out = tmp_path / "corrections" / "c.csv"
     assert export_corrections(reviewed_store, out) == 2
+    assert out.stat().st_mode & 0o777 == 0o600  # complaint texts: private to the owner
+    out.chmod(0o640)
+    export_corrections(reviewed_store, out)
+    assert out.stat().st_mode & 0o777 == 0o640  # a mode the owner chose is kept
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(frame.columns) == EXPORT_COLUMNS
     assert sorted(frame["agency"]) == ["perhubungan", "pupr"]
