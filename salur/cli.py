@@ -356,6 +356,78 @@ def create_admin(
     typer.echo(f"admin {username!r} saved", err=True)
 
 
+@app.command("import-history")
+def import_history_command(
+    input_file: Annotated[
+        Path, typer.Option("--input", help="CSV of the region's past complaints.")
+    ],
+    region: Annotated[str, typer.Option(help="Region code (a file in the regions folder).")],
+    agency_column: Annotated[
+        str | None, typer.Option(help="Column naming the office each complaint went to.")
+    ] = None,
+    category_column: Annotated[
+        str | None, typer.Option(help="Column naming each complaint's category.")
+    ] = None,
+    text_column: Annotated[str, typer.Option(help="Column with the complaint text.")] = "text",
+    title_column: Annotated[str | None, typer.Option(help="Column with the title.")] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="Reviewed head,raw_name,code table for names the region file lacks."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV to write (default: history-<region>.csv in the corrections folder, "
+            "where `salur train --with-corrections` reads)."
+        ),
+    ] = None,
+    regions_dir: Annotated[
+        Path | None, typer.Option(help="Region files (default: SALUR_REGIONS_DIR).")
+    ] = None,
+) -> None:
+    """Turn a region's own forwarding history into training rows, through a reviewed mapping."""
+    from salur.model.taxonomy import load_taxonomy
+    from salur.training.batch import InputError
+    from salur.training.history import import_history
+
+    columns = {
+        head: column
+        for head, column in (("agency", agency_column), ("category", category_column))
+        if column
+    }
+    if not columns:
+        _fail("give --agency-column and/or --category-column: the labels to learn from")
+    if not input_file.is_file():
+        _fail(f"input file {input_file} not found")
+    regions = _load_regions(regions_dir or _service_settings().regions_dir)
+    if region not in regions:
+        _fail(f"unknown region {region!r}; known regions: {', '.join(sorted(regions))}")
+    if mapping is not None and not mapping.is_file():
+        _fail(f"mapping file {mapping} not found")
+    target = output or default_corrections_path().with_name(f"history-{region}.csv")
+    try:
+        result = import_history(
+            input_file,
+            target,
+            regions[region],
+            load_taxonomy(),
+            columns,
+            text_column=text_column,
+            title_column=title_column,
+            mapping_path=mapping,
+            notify=lambda message: typer.echo(f"note: {message}", err=True),
+        )
+    except InputError as error:
+        raise CliError(str(error)) from error
+    except OSError as error:
+        raise CliError(f"cannot write {target}: {error.strerror}; nothing was written") from error
+    counts = "; ".join(
+        f"{head} {result.labelled[head]} labelled, {result.unlabelled[head]} without a code"
+        for head in columns
+    )
+    typer.echo(f"wrote {result.rows} rows of {region} to {target} ({counts})", err=True)
+
+
 def _start_of_day(value: str | None, option: str, timezone: str) -> datetime | None:
     if value is None:
         return None
