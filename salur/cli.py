@@ -377,8 +377,8 @@ def import_history_command(
     output: Annotated[
         Path | None,
         typer.Option(
-            help="CSV to write (default: history-<region>.csv in the corrections folder, "
-            "where `salur train --with-corrections` reads)."
+            help="CSV to write (default: history-<region>-<input name>.csv in the corrections "
+            "folder, where `salur train --with-corrections` reads)."
         ),
     ] = None,
     regions_dir: Annotated[
@@ -386,6 +386,7 @@ def import_history_command(
     ] = None,
 ) -> None:
     """Turn a region's own forwarding history into training rows, through a reviewed mapping."""
+    from salur.model.routing import GENERIC_REGION
     from salur.model.taxonomy import load_taxonomy
     from salur.training.batch import InputError
     from salur.training.history import import_history
@@ -400,11 +401,16 @@ def import_history_command(
     if not input_file.is_file():
         _fail(f"input file {input_file} not found")
     regions = _load_regions(regions_dir or _service_settings().regions_dir)
+    if region == GENERIC_REGION:
+        _fail("a history comes from one region: give its code, not 'default'")
     if region not in regions:
         _fail(f"unknown region {region!r}; known regions: {', '.join(sorted(regions))}")
     if mapping is not None and not mapping.is_file():
         _fail(f"mapping file {mapping} not found")
-    target = output or default_corrections_path().with_name(f"history-{region}.csv")
+    # Named after the input too, so that importing next year's export adds to this one.
+    target = output or default_corrections_path().with_name(
+        f"history-{region}-{input_file.stem}.csv"
+    )
     try:
         result = import_history(
             input_file,
@@ -421,11 +427,14 @@ def import_history_command(
         raise CliError(str(error)) from error
     except OSError as error:
         raise CliError(f"cannot write {target}: {error.strerror}; nothing was written") from error
-    counts = "; ".join(
-        f"{head} {result.labelled[head]} labelled, {result.unlabelled[head]} without a code"
-        for head in columns
+    counts = ", ".join(f"{result.labelled[head]} with {head}" for head in columns)
+    skipped = (
+        f"; left out: {result.duplicates} repeated complaint(s), {result.conflicting} row(s) "
+        "of complaints whose copies disagree on a label"
+        if result.duplicates or result.conflicting
+        else ""
     )
-    typer.echo(f"wrote {result.rows} rows of {region} to {target} ({counts})", err=True)
+    typer.echo(f"wrote {result.rows} rows of {region} to {target} ({counts}){skipped}", err=True)
 
 
 def _start_of_day(value: str | None, option: str, timezone: str) -> datetime | None:

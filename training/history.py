@@ -1,12 +1,13 @@
 """A region's own complaint history, as training rows (``salur import-history``).
 
-A desk that has forwarded complaints for years holds the labels the model
-lacks most: where *this* region sends each subject. Its export names offices
-in its own words ("DINAS PU BINA MARGA", "Dinas Pekerjaan Umum"), so, as for
-the bundled data, every raw name goes through a reviewed mapping table
+A desk that has forwarded complaints for years holds labels the project lacks:
+where *this* region sends each subject. Its export names offices in its own
+words ("DINAS PU BINA MARGA", "Dinas Pekerjaan Umum"), so, as for the bundled
+data, every raw name goes through a reviewed mapping table
 (``head,raw_name,code``) onto the taxonomy codes, never through guesswork at
-training time. Names the table lacks stop the import with a draft table to
-review, which suggests a code from the region file's own OPD names.
+training time. Names the table lacks stop the import with the table written
+out again, the new names added with a suggested code beside an empty ``code``
+for someone who knows the region's duties to fill in.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,52 +29,79 @@ from salur.model.text import compose_document
 from salur.training.batch import InputError, read_input
 from salur.training.sources import dedup_key
 
-MAPPING_COLUMNS = ("head", "raw_name", "rows", "code")
+MAPPING_COLUMNS = ("head", "raw_name", "rows", "code", "suggested")
 # Heads whose labels an export can carry: where a complaint went, and what it was about.
 IMPORTED_HEADS = ("agency", "category")
+# The code of a name reviewed as saying nothing ("Tidak Diketahui"): its rows
+# stay unlabelled. An empty code is a name nobody has reviewed yet.
+NO_CODE = "-"
+# A label column whose values are this long is complaint text, not office names.
+LONGEST_TYPICAL_LABEL = 80
 
 
 class UnmappedNames(InputError):
-    """Raw label values the mapping lacks; a draft mapping was written for review."""
+    """Raw label values the mapping lacks; the mapping was written out for review."""
 
 
 @dataclass(frozen=True)
 class ImportResult:
     rows: int
     labelled: dict[str, int]
-    unlabelled: dict[str, int]
+    duplicates: int
+    conflicting: int
 
 
 def _folded(value: str) -> str:
-    return " ".join(value.casefold().split())
+    return " ".join(str(value).casefold().split())
 
 
-def read_mapping(path: Path, taxonomy: Taxonomy) -> dict[str, dict[str, str]]:
-    """Per head, folded raw name -> code ("" for a name that says nothing)."""
+@dataclass(frozen=True)
+class MappingRow:
+    head: str
+    raw_name: str
+    code: str
+    suggested: str = ""
+    rows: int = 0
+
+
+def read_mapping(path: Path, taxonomy: Taxonomy) -> list[MappingRow]:
+    """The rows of a mapping table; every code must be a taxonomy code, ``-`` or empty."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(f"mapping {path}: not a readable UTF-8 CSV ({error})") from error
+        raise InputError(
+            f"mapping {path}: not a readable comma-separated UTF-8 CSV ({error})"
+        ) from error
     missing = [column for column in ("head", "raw_name", "code") if column not in frame]
     if missing:
         raise InputError(f"mapping {path}: no column(s) {', '.join(missing)}")
     known = {"agency": set(taxonomy.agencies), "category": set(taxonomy.categories)}
-    mapping: dict[str, dict[str, str]] = {head: {} for head in IMPORTED_HEADS}
-    for line, row in enumerate(frame.itertuples(index=False), start=2):
-        head, code = str(row.head).strip(), str(row.code).strip()
-        if head not in mapping:
+    rows = []
+    for line, row in enumerate(frame.to_dict("records"), start=2):
+        head, code = str(row["head"]).strip(), str(row["code"]).strip()
+        if head not in known:
             raise InputError(
                 f"mapping {path}, line {line}: head {head!r} is not agency or category"
             )
-        if code and code not in known[head]:
-            raise InputError(f"mapping {path}, line {line}: {code!r} is not a taxonomy {head} code")
-        mapping[head][_folded(str(row.raw_name))] = code
-    return mapping
+        if code not in ("", NO_CODE) and code not in known[head]:
+            raise InputError(
+                f"mapping {path}, line {line}: {code!r} is not a taxonomy {head} code "
+                f"(or {NO_CODE!r} for a name that says nothing)"
+            )
+        rows.append(MappingRow(head, str(row["raw_name"]), code, str(row.get("suggested", ""))))
+    return rows
 
 
 def seeded_mapping(region: Region, taxonomy: Taxonomy) -> dict[str, dict[str, str]]:
-    """What needs no review: the region file's own OPD names, and values that are codes."""
-    agency = {_folded(name): code for code, name in region.opds.items()}
+    """What needs no review: the region file's own OPD names, and values that are codes.
+
+    A name the region file gives two codes (one office with two duties) is
+    left for review rather than mapped to whichever came last.
+    """
+    codes_of: dict[str, set[str]] = defaultdict(set)
+    for code, name in region.opds.items():
+        codes_of[_folded(name)].add(code)
+    agency = {name: next(iter(codes)) for name, codes in codes_of.items() if len(codes) == 1}
     agency.update({code: code for code in taxonomy.agencies})
     return {"agency": agency, "category": {code: code for code in taxonomy.categories}}
 
@@ -91,46 +120,56 @@ def import_history(
     """Write ``input_path``'s complaints as labelled training rows of ``region``.
 
     ``columns`` names the input column of each imported head. Raises
-    :class:`UnmappedNames` after writing ``<input>.mapping-draft.csv`` when a
-    raw value has no code in the mapping (the seeded one plus ``mapping_path``).
+    :class:`UnmappedNames` after writing the whole mapping, reviewed rows and
+    new names, to ``mapping_path`` or ``<input>.mapping-draft.csv``, when a
+    raw value has no reviewed code.
     """
+    for head, column in columns.items():
+        if column in (text_column, title_column):
+            raise InputError(
+                f"--{head}-column {column!r} is the text or title column; give the column "
+                "that names the office (or category) of each complaint"
+            )
     frame = read_input(
         input_path, text_column, title_column, notify, other_columns=list(columns.values())
     )
-    mapping = seeded_mapping(region, taxonomy)
-    if mapping_path is not None:
-        for head, reviewed in read_mapping(mapping_path, taxonomy).items():
-            mapping[head].update(reviewed)
-    unmapped: list[tuple[str, str, int]] = []
     for head, column in columns.items():
-        counts = frame[column].map(lambda value: value.strip()).value_counts()
-        unmapped += [
-            (head, raw, int(n))
-            for raw, n in counts.items()
-            if raw and _folded(raw) not in mapping[head]
-        ]
+        lengths = frame[column].str.len()
+        if len(frame) and lengths.median() > LONGEST_TYPICAL_LABEL:
+            # Its values would become mapping rows: complaint texts, names and NIK
+            # written to a table meant to be kept with the region's files.
+            raise InputError(
+                f"column {column!r} holds long texts (median {int(lengths.median())} "
+                f"characters), not {head} names; nothing was written"
+            )
+    reviewed = read_mapping(mapping_path, taxonomy) if mapping_path is not None else []
+    mapping = seeded_mapping(region, taxonomy)
+    for row in reviewed:
+        if row.code:
+            mapping[row.head][_folded(row.raw_name)] = "" if row.code == NO_CODE else row.code
+    unmapped: dict[tuple[str, str], tuple[str, int]] = {}
+    for head, column in columns.items():
+        for raw, n in frame[column].map(str.strip).value_counts().items():
+            key = (head, _folded(raw))
+            if raw and key[1] not in mapping[head]:
+                first, seen = unmapped.get(key, (raw, 0))
+                unmapped[key] = (first, seen + int(n))
     if unmapped:
-        # Beside the input, not the output: training reads every CSV of the
-        # corrections folder, and a mapping table there would stop it.
-        draft = input_path.with_name(f"{input_path.stem}.mapping-draft.csv")
-        _write_draft(draft, unmapped, region, taxonomy)
-        rows = sum(n for _, _, n in unmapped)
+        draft = mapping_path or input_path.with_name(f"{input_path.stem}.mapping-draft.csv")
+        _write_mapping(draft, reviewed, unmapped, region, taxonomy)
+        rows = sum(n for _, n in unmapped.values())
         raise UnmappedNames(
-            f"{len(unmapped)} raw value(s) in {rows} row(s) have no code: review {draft} "
-            "(a suggested code where one was close; an empty code leaves those rows "
-            "unlabelled for that head), then run again with --mapping "
+            f"{len(unmapped)} raw value(s) in {rows} row(s) have no reviewed code: fill in "
+            f"the empty 'code' cells of {draft} (a taxonomy code, or {NO_CODE!r} for a name "
+            "that says nothing; 'suggested' is only a guess), then run again with --mapping "
             f"{draft}; nothing was written to {output_path}"
         )
     texts = frame[text_column].fillna("")
     titles = frame[title_column].fillna("") if title_column else pd.Series("", index=frame.index)
-    keys = dedup_key(titles, texts)
     out = pd.DataFrame(
         {
             "source": f"history:{region.code}",
             "source_id": [str(n) for n in range(1, len(frame) + 1)],
-            "uid": [
-                f"history:{region.code}:{hashlib.sha256(k.encode()).hexdigest()[:16]}" for k in keys
-            ],
             "region": region.code,
             "title": titles.to_numpy(),
             "text": texts.to_numpy(),
@@ -138,46 +177,71 @@ def import_history(
             "channel": "",
         }
     )
-    labelled, unlabelled = {}, {}
     for head in ("agency", "category", "urgency", "report_type"):
         if head in columns:
             raw = frame[columns[head]].map(lambda value: _folded(value.strip()))
             out[head] = raw.map(lambda value, h=head: mapping[h].get(value, "")).to_numpy()
-            labelled[head] = int((out[head] != "").sum())
-            unlabelled[head] = len(out) - labelled[head]
         else:
             out[head] = ""
     # Rows with no text, or no label any head could learn from, teach nothing.
     readable = [bool(compose_document(t, x).strip()) for t, x in zip(titles, texts, strict=True)]
     out = out[readable & (out[list(columns)] != "").any(axis=1).to_numpy()]
+    key = dedup_key(out["title"], out["text"])
+    # The same complaint twice: kept once; where its copies disagree on a label,
+    # not at all (which office is right is not for the import to guess).
+    labels_per_key = out.groupby(key.to_numpy())[list(columns)].nunique()
+    conflicting_keys = set(labels_per_key.index[(labels_per_key > 1).any(axis=1)])
+    conflicting = key.isin(conflicting_keys)
+    duplicates = int((key.duplicated() & ~conflicting).sum())
+    out = out[~key.duplicated() & ~conflicting]
+    out["uid"] = [
+        f"history:{region.code}:{hashlib.sha256(k.encode('utf-8')).hexdigest()[:16]}"
+        for k in dedup_key(out["title"], out["text"])
+    ]
     if out.empty:
         raise InputError(f"{input_path}: no row has a label after mapping; nothing was written")
     output_path.parent.mkdir(parents=True, exist_ok=True)
     # Unmasked complaint texts: private to the owner, like a corrections export.
     with replaced_on_success(output_path, mode=None if output_path.exists() else 0o600) as handle:
         out[list(CORRECTION_COLUMNS)].to_csv(handle, index=False)
-    return ImportResult(len(out), labelled, unlabelled)
+    labelled = {head: int((out[head] != "").sum()) for head in columns}
+    return ImportResult(len(out), labelled, duplicates, int(conflicting.sum()))
 
 
-def _write_draft(
-    path: Path, unmapped: list[tuple[str, str, int]], region: Region, taxonomy: Taxonomy
+def _write_mapping(
+    path: Path,
+    reviewed: list[MappingRow],
+    unmapped: Mapping[tuple[str, str], tuple[str, int]],
+    region: Region,
+    taxonomy: Taxonomy,
 ) -> None:
+    """The whole table: the rows already there, then each new name with a suggestion."""
     codes = {"agency": list(taxonomy.agencies), "category": list(taxonomy.categories)}
     names = {"agency": {_folded(name): code for code, name in region.opds.items()}, "category": {}}
+    listed = {(row.head, _folded(row.raw_name)) for row in reviewed}
     rows = [
         {
-            "head": head,
-            "raw_name": raw,
-            "rows": n,
-            "code": _suggestion(raw, codes[head], names[head]),
+            "head": r.head,
+            "raw_name": r.raw_name,
+            "rows": "",
+            "code": r.code,
+            "suggested": r.suggested,
         }
-        for head, raw, n in sorted(unmapped, key=lambda item: (item[0], -item[2], item[1]))
+        for r in reviewed
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with replaced_on_success(path, mode=None if path.exists() else 0o600) as handle:
-        writer = csv.DictWriter(handle, fieldnames=MAPPING_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    for (head, folded), (raw, n) in sorted(unmapped.items(), key=lambda item: -item[1][1]):
+        if (head, folded) in listed:
+            continue  # already in the table, waiting for its code
+        suggestion = _suggestion(raw, codes[head], names[head])
+        rows.append({"head": head, "raw_name": raw, "rows": n, "code": "", "suggested": suggestion})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with replaced_on_success(path, mode=None if path.exists() else 0o600) as handle:
+            writer = csv.DictWriter(handle, fieldnames=MAPPING_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    except OSError as error:
+        raise InputError(f"cannot write the mapping {path}: {error.strerror or error}") from error
 
 
 def _suggestion(raw: str, codes: list[str], names: Mapping[str, str]) -> str:

@@ -639,12 +639,25 @@ def split_frames(frame: pd.DataFrame, config: TrainConfig) -> dict[str, pd.DataF
 
 
 def merge_corrections(frame: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
-    """Add reviewed rows; where one repeats a text already present, the admin's labels win."""
+    """Add reviewed rows; where one repeats a text already present, the admin's labels win.
+
+    Rows of a region's imported history (``source`` "history:<region>") add
+    what the project does not hold: one whose text is already among the
+    project's rows (with or without its title: exports differ in that) is left
+    out, so the project's labels stay and no complaint lands on both sides of
+    the split; and an admin's correction of a complaint wins over its history.
+    """
     if corrections.empty:
         return frame
-    merged = pd.concat(
-        [frame, corrections[frame.columns.intersection(corrections.columns)]], ignore_index=True
-    ).fillna("")
+    corrections = corrections[frame.columns.intersection(corrections.columns)]
+    history = corrections["source"].astype(str).str.startswith("history:")
+    known_texts = set(dedup_key(pd.Series("", index=frame.index), frame["text"]))
+    known_texts |= set(dedup_key(frame["title"], frame["text"]))
+    history_texts = dedup_key(pd.Series("", index=corrections.index), corrections["text"])
+    repeated = history & history_texts.isin(known_texts)
+    # History first, so that a reviewed correction of the same text comes last and wins.
+    added = pd.concat([corrections[history & ~repeated], corrections[~history]])
+    merged = pd.concat([frame, added], ignore_index=True).fillna("")
     key = dedup_key(merged["title"], merged["text"])
     return merged.loc[~key.duplicated(keep="last")].reset_index(drop=True)
 
