@@ -190,6 +190,16 @@ def _log_to_stderr(level: str) -> None:
         service_log.addHandler(handler)
 
 
+# What FastAPI answers when a body cannot be decoded (JSON it cannot parse as text).
+FASTAPI_BODY_ERROR = "There was an error parsing the body"
+
+
+def _charset_of(request: Request) -> str | None:
+    content_type = request.headers.get("content-type", "")
+    match = re.search(r"charset=([\w.:-]{1,40})", content_type, flags=re.IGNORECASE)
+    return f"charset={match.group(1)}" if match else None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     _log_to_stderr(settings.log_level)
@@ -297,8 +307,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             page = error_page(request, error.status_code, str(error.detail))
             page.headers.update(getattr(error, "headers", None) or {})
             return page
+        detail = error.detail
+        if error.status_code == 400 and detail == FASTAPI_BODY_ERROR:
+            # FastAPI's words when the body is not text it can decode: an intake
+            # system sending Latin-1 (an SMS gateway, an old PHP form) is told what to change.
+            detail = (
+                "the body is not JSON text in UTF-8 (it holds bytes that are not UTF-8"
+                + (f"; Content-Type says {_charset_of(request)}" if _charset_of(request) else "")
+                + "): encode the request as UTF-8"
+            )
         return JSONResponse(
-            {"detail": error.detail, "request_id": getattr(request.state, "request_id", None)},
+            {"detail": detail, "request_id": getattr(request.state, "request_id", None)},
             status_code=error.status_code,
             headers=getattr(error, "headers", None),
         )

@@ -125,6 +125,19 @@ def test_malformed_json_is_422(client, auth):
     assert "json" in response.text.lower()
 
 
+def test_a_latin1_body_is_told_to_be_utf8(client, auth):
+    latin1 = '{"text": "caf\u00e9 di depan rumah, jalan rusak parah sekali"}'.encode("latin-1")
+    response = client.post(
+        "/v1/classify",
+        content=latin1,
+        headers={**auth, "Content-Type": "application/json; charset=ISO-8859-1"},
+    )
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "UTF-8" in detail and "charset=ISO-8859-1" in detail
+    assert "rusak" not in detail  # the complaint is not echoed
+
+
 def test_body_size_limit(make_client, auth):
     small = make_client(max_body_bytes=1000)
     response = small.post("/v1/classify", json={"text": "jalan " * 500}, headers=auth)
