@@ -12,6 +12,7 @@ import logging
 import time
 
 from limits import RateLimitItem, parse, storage, strategies
+from limits.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 # A counter store that does not answer within this is taken as down: redis-py
@@ -62,7 +63,21 @@ def _storage(uri: str) -> storage.Storage:
         if uri.startswith(("redis://", "rediss://", "redis+"))
         else {}
     )
-    found = storage.storage_from_string(uri, **options)
+    try:
+        found = storage.storage_from_string(uri, **options)
+    except ConfigurationError:
+        raise  # a wrong URI is the operator's to fix, not an outage
+    except Exception as error:
+        # A cluster client connects when it is built: an unreachable one would
+        # keep the service from starting at all. The counters fail open, here
+        # as on every later call: per-worker counting until the next start.
+        log.warning(
+            "rate-limit store %s unreachable at start-up (%s); counting in this worker's "
+            "memory until the service restarts",
+            uri.split("://")[0],
+            type(error).__name__,
+        )
+        return storage.MemoryStorage()
     if not isinstance(found, storage.Storage):
         # An async:// store would need awaiting; the counters are called synchronously.
         raise ValueError(f"rate-limit storage {uri.split('://')[0]}:// is not a synchronous store")

@@ -162,6 +162,13 @@ def test_an_unreachable_rate_limit_store_lets_requests_through(make_client, capl
     assert not ratelimit._health["redis://127.0.0.1:1"].usable()
 
 
+def test_a_cluster_store_unreachable_at_start_up_does_not_stop_the_service(make_client, caplog):
+    key = "the-real-key-123"
+    client = make_client(api_keys=[key], rate_limit_storage="redis+cluster://127.0.0.1:1")
+    assert client.get("/v1/taxonomy", headers={"X-API-Key": key}).status_code == 200
+    assert "unreachable at start-up" in caplog.text
+
+
 def test_rate_limit_shared_through_redis(make_client):
     redis = pytest.importorskip("redis")
     try:
