@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from limits import RateLimitItem, parse, storage, strategies
 from limits.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # A counter store that does not answer within this is taken as down: redis-py
 # waits forever by default, and every request checks a counter first.
 STORE_TIMEOUT_SECONDS = 0.25
@@ -37,6 +40,16 @@ class _StoreHealth:
 
     def usable(self) -> bool:
         return time.monotonic() >= self.down_until
+
+    def ask(self, question: Callable[[], T], if_down: T) -> T:
+        """``question()``, or ``if_down`` while the store is down or when it fails now."""
+        if not self.usable():
+            return if_down
+        try:
+            return question()
+        except Exception as error:  # redis, network, timeouts: whatever the store raises
+            self.failed(error)
+            return if_down
 
     def failed(self, error: Exception) -> None:
         first = self.usable()
@@ -107,15 +120,12 @@ class RateLimiter:
     def hit(self, api_key: str) -> tuple[bool, int]:
         """(allowed, seconds until a slot frees up)."""
         key = _digest(api_key)
-        if not self.health.usable():
+        return self.health.ask(lambda: self._hit(key), (True, 0))
+
+    def _hit(self, key: str) -> tuple[bool, int]:
+        if self.strategy.hit(self.item, "salur", key):
             return True, 0
-        try:
-            if self.strategy.hit(self.item, "salur", key):
-                return True, 0
-            return False, _seconds_until_free(self.strategy, self.item, "salur", key)
-        except Exception as error:  # redis, network, timeouts: whatever the store raises
-            self.health.failed(error)
-            return True, 0
+        return False, _seconds_until_free(self.strategy, self.item, "salur", key)
 
 
 class FailureWindow:
@@ -130,29 +140,24 @@ class FailureWindow:
 
     def _wait(self, keys: list[str]) -> int:
         """0 when no key is over the limit, else the seconds until all are under it."""
-        if not self.health.usable():
-            return 0
-        try:
-            return max(
+        return self.health.ask(
+            lambda: max(
                 (
                     _seconds_until_free(self.strategy, self.item, self.namespace, key)
                     for key in keys
                     if not self.strategy.test(self.item, self.namespace, key)
                 ),
                 default=0,
-            )
-        except Exception as error:  # see RateLimiter.hit
-            self.health.failed(error)
-            return 0
+            ),
+            0,
+        )
 
     def _failed(self, keys: list[str]) -> None:
-        if not self.health.usable():
-            return
-        try:
+        def count() -> None:
             for key in keys:
                 self.strategy.hit(self.item, self.namespace, key)
-        except Exception as error:  # see RateLimiter.hit
-            self.health.failed(error)
+
+        self.health.ask(count, None)
 
 
 class LoginThrottle(FailureWindow):
