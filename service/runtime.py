@@ -14,26 +14,6 @@ from salur.service.settings import Settings
 log = logging.getLogger("salur.service")
 
 
-@dataclass
-class Runtime:
-    classifier: Classifier
-    taxonomy: Taxonomy
-    regions: dict[str, Region]
-    # The model's pooled thresholds with the operator's overrides.
-    thresholds: dict[str, float]
-    # Per region, the thresholds its complaints are decided with before its own
-    # file's (see thresholds_for_region).
-    region_thresholds: dict[str, dict[str, float]]
-    # SHA-256 of the version's metadata.json: what SALUR_MODEL_SHA256 pins.
-    model_sha256: str | None = None
-
-    def thresholds_for(self, region: str) -> dict[str, float]:
-        return self.region_thresholds.get(region, self.thresholds)
-
-    def has_history(self, region: str) -> bool | None:
-        return has_region_history(region, self.classifier.region_thresholds)
-
-
 @dataclass(frozen=True)
 class Reference:
     """The label contract and the region files: all the review queue needs.
@@ -46,6 +26,36 @@ class Reference:
     regions: dict[str, Region]
 
 
+@dataclass
+class Runtime:
+    classifier: Classifier
+    reference: Reference
+    # The model's pooled thresholds with the operator's overrides.
+    thresholds: dict[str, float]
+    # Per region, the thresholds its complaints are decided with before its own
+    # file's (see thresholds_for_region).
+    region_thresholds: dict[str, dict[str, float]]
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self.reference.taxonomy
+
+    @property
+    def regions(self) -> dict[str, Region]:
+        return self.reference.regions
+
+    @property
+    def model_sha256(self) -> str | None:
+        """SHA-256 of the version's metadata.json: what SALUR_MODEL_SHA256 pins."""
+        return self.classifier.metadata_sha256
+
+    def thresholds_for(self, region: str) -> dict[str, float]:
+        return self.region_thresholds.get(region, self.thresholds)
+
+    def has_history(self, region: str) -> bool | None:
+        return has_region_history(region, self.classifier.region_thresholds)
+
+
 def load_reference(settings: Settings) -> Reference:
     """Raises RegionError with a message fit for the log."""
     taxonomy = load_taxonomy()
@@ -55,7 +65,7 @@ def load_reference(settings: Settings) -> Reference:
 def load_runtime(settings: Settings, reference: Reference | None = None) -> Runtime:
     """Raises ModelLoadError / RegionError with a message fit for the log."""
     reference = reference or load_reference(settings)
-    taxonomy, regions = reference.taxonomy, reference.regions
+    regions = reference.regions
     classifier = Classifier.load(settings.model_dir, expected_sha256=settings.model_sha256)
     thresholds = {**classifier.thresholds, **settings.thresholds}
     per_region = {
@@ -64,9 +74,7 @@ def load_runtime(settings: Settings, reference: Reference | None = None) -> Runt
         )
         for code in regions
     }
-    runtime = Runtime(
-        classifier, taxonomy, regions, thresholds, per_region, classifier.metadata_sha256
-    )
+    runtime = Runtime(classifier, reference, thresholds, per_region)
     unset = classifier.heads_without_threshold(settings.thresholds)
     if unset:
         # Safe (everything goes to review) but surprising: say why nothing routes.
