@@ -311,9 +311,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if error.status_code == 400 and detail == FASTAPI_BODY_ERROR:
             # FastAPI's words when the body is not text it can decode: an intake
             # system sending Latin-1 (an SMS gateway, an old PHP form) is told what to change.
+            declared = _charset_of(request)
             detail = (
                 "the body is not JSON text in UTF-8 (it holds bytes that are not UTF-8"
-                + (f"; Content-Type says {_charset_of(request)}" if _charset_of(request) else "")
+                + (f"; Content-Type says {declared}" if declared else "")
                 + "): encode the request as UTF-8"
             )
         return JSONResponse(

@@ -492,21 +492,19 @@ def _named_regions(cells: pd.Series, regions: Mapping[str, Region], column: str)
     if unknown:
         # Only values close to a known region code are printed: anything else (a
         # complaint, a name, a NIK from the wrong column) is counted, as it may be PII.
-        long_cells = sum(
-            count for code, count in unknown.items() if not _looks_like_a_region(code, regions)
-        )
         short = {
             code: count for code, count in unknown.items() if _looks_like_a_region(code, regions)
         }
+        hidden_cells = sum(unknown.values()) - sum(short.values())
         shown = [
             f"{'(empty: a complaint naming none)' if code == GENERIC_REGION else repr(code)} "
             f"in {count} row(s)"
             for code, count in sorted(short.items(), key=lambda item: -item[1])[:5]
         ]
         more = f" and {len(short) - 5} more" if len(short) > 5 else ""
-        if long_cells:
+        if hidden_cells:
             shown.append(
-                f"{long_cells} row(s) of other values, not shown as they may be personal "
+                f"{hidden_cells} row(s) of other values, not shown as they may be personal "
                 f"data (is {_shown(column)} the column of region codes?)"
             )
         raise InputError(
