@@ -84,15 +84,15 @@ def save_model(
 
 
 def read_metadata(directory: Path) -> dict[str, Any]:
-    return _parsed_metadata(directory)[0]
+    return metadata_with_digest(directory)[0]
 
 
 def model_digest(directory: Path) -> str:
     """The SHA-256 of a version's ``metadata.json``: the value to pin it by."""
-    return _parsed_metadata(directory)[1]
+    return metadata_with_digest(directory)[1]
 
 
-def _parsed_metadata(directory: Path) -> tuple[dict[str, Any], str]:
+def metadata_with_digest(directory: Path) -> tuple[dict[str, Any], str]:
     """The metadata and the SHA-256 of the very bytes it was parsed from."""
     path = directory / METADATA_FILE
     if not path.is_file():
@@ -122,7 +122,7 @@ def _verified(directory: Path, expected_sha256: str | None) -> tuple[bytes, dict
         raise ModelLoadError(f"model {directory} is a file; give its version folder")
     if not directory.is_dir():
         raise ModelLoadError(f"model folder {directory} does not exist")
-    metadata, metadata_sha256 = _parsed_metadata(directory)
+    metadata, metadata_sha256 = metadata_with_digest(directory)
     pipeline_path = directory / PIPELINE_FILE
     if not pipeline_path.is_file():
         raise ModelLoadError(f"{directory}: no {PIPELINE_FILE}")

@@ -9,7 +9,7 @@ from salur.model.artifact import (
     MODELS_ROOT,
     PROMOTED_NAME,
     ModelLoadError,
-    model_digest,
+    metadata_with_digest,
     read_metadata,
     served_model_dir,
     verify_model,
@@ -168,8 +168,7 @@ def _pin_note(candidate: Path, pinned_sha256: str | None, force: bool) -> str:
     """Refuse (unless ``force``) a version the deployment's pin would stop at the next start."""
     if not pinned_sha256:
         return ""
-    metadata = read_metadata(candidate)
-    digest = model_digest(candidate)
+    metadata, digest = metadata_with_digest(candidate)
     pin = pinned_sha256.strip().lower()
     if pin in (digest, metadata.get("pipeline_sha256")):
         return ""
