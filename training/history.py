@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 from salur.model.files import replaced_on_success
-from salur.model.pipeline import CORRECTION_COLUMNS
+from salur.model.pipeline import CORRECTION_COLUMNS, HEADS
 from salur.model.regions import Region
 from salur.model.taxonomy import Taxonomy
 from salur.model.text import compose_document
@@ -30,8 +30,6 @@ from salur.training.batch import InputError, read_input
 from salur.training.sources import dedup_key
 
 MAPPING_COLUMNS = ("head", "raw_name", "rows", "code", "suggested")
-# Heads whose labels an export can carry: where a complaint went, and what it was about.
-IMPORTED_HEADS = ("agency", "category")
 # The code of a name reviewed as saying nothing ("Tidak Diketahui"): its rows
 # stay unlabelled. An empty code is a name nobody has reviewed yet.
 NO_CODE = "-"
@@ -49,6 +47,12 @@ class ImportResult:
     labelled: dict[str, int]
     duplicates: int
     conflicting: int
+
+
+def _codes(taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """The taxonomy codes of each head an export can carry: where a complaint went, and
+    what it was about."""
+    return {"agency": list(taxonomy.agencies), "category": list(taxonomy.categories)}
 
 
 def _folded(value: str) -> str:
@@ -75,7 +79,7 @@ def read_mapping(path: Path, taxonomy: Taxonomy) -> list[MappingRow]:
     missing = [column for column in ("head", "raw_name", "code") if column not in frame]
     if missing:
         raise InputError(f"mapping {path}: no column(s) {', '.join(missing)}")
-    known = {"agency": set(taxonomy.agencies), "category": set(taxonomy.categories)}
+    known = {head: set(codes) for head, codes in _codes(taxonomy).items()}
     rows = []
     for line, row in enumerate(frame.to_dict("records"), start=2):
         head, code = str(row["head"]).strip(), str(row["code"]).strip()
@@ -102,8 +106,9 @@ def seeded_mapping(region: Region, taxonomy: Taxonomy) -> dict[str, dict[str, st
     for code, name in region.opds.items():
         codes_of[_folded(name)].add(code)
     agency = {name: next(iter(codes)) for name, codes in codes_of.items() if len(codes) == 1}
-    agency.update({code: code for code in taxonomy.agencies})
-    return {"agency": agency, "category": {code: code for code in taxonomy.categories}}
+    codes = _codes(taxonomy)
+    agency.update({code: code for code in codes["agency"]})
+    return {"agency": agency, "category": {code: code for code in codes["category"]}}
 
 
 def import_history(
@@ -177,7 +182,7 @@ def import_history(
             "channel": "",
         }
     )
-    for head in ("agency", "category", "urgency", "report_type"):
+    for head in HEADS:
         if head in columns:
             raw = frame[columns[head]].map(lambda value: _folded(value.strip()))
             out[head] = raw.map(lambda value, h=head: mapping[h].get(value, "")).to_numpy()
@@ -216,7 +221,7 @@ def _write_mapping(
     taxonomy: Taxonomy,
 ) -> None:
     """The whole table: the rows already there, then each new name with a suggestion."""
-    codes = {"agency": list(taxonomy.agencies), "category": list(taxonomy.categories)}
+    codes = _codes(taxonomy)
     names = {"agency": {_folded(name): code for code, name in region.opds.items()}, "category": {}}
     listed = {(row.head, _folded(row.raw_name)) for row in reviewed}
     rows = [
