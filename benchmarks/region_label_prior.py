@@ -21,6 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+# The sibling benchmark's rule for which rows a head can learn from (run as a script,
+# this folder is on the path).
+from region_features import learnable
 from salur.model.pipeline import build_pipeline
 from salur.training.dataset import load_labelled, random_split
 from salur.training.train import TrainConfig, threshold_fold
@@ -63,9 +67,7 @@ def main() -> None:
     least = int(config.pipeline.get("min_class_count", 8))
     frame = load_labelled(config.data_dir, config.sources)
     train = frame[random_split(frame, config.test_share) == "train"].reset_index(drop=True)
-    labelled = train[args.head] != ""
-    counts = train.loc[labelled, args.head].value_counts()
-    usable = (labelled & train[args.head].isin(counts[counts >= least].index)).to_numpy()
+    usable = learnable(train, args.head, least)
     fold = threshold_fold(train, 3)
     truth, plain, masked, prior, regions = [], [], [], [], []
     for number in range(3):
