@@ -386,6 +386,7 @@ def import_history_command(
     ] = None,
 ) -> None:
     """Turn a region's own forwarding history into training rows, through a reviewed mapping."""
+    from salur.model.regions import unknown_region
     from salur.model.routing import GENERIC_REGION
     from salur.model.taxonomy import load_taxonomy
     from salur.training.batch import InputError
@@ -404,7 +405,7 @@ def import_history_command(
     if region == GENERIC_REGION:
         _fail("a history comes from one region: give its code, not 'default'")
     if region not in regions:
-        _fail(f"unknown region {region!r}; known regions: {', '.join(sorted(regions))}")
+        _fail(unknown_region(region, regions))
     if mapping is not None and not mapping.is_file():
         _fail(f"mapping file {mapping} not found")
     # Named after the input too, so that importing next year's export adds to this one.
