@@ -27,7 +27,7 @@ from salur.model.regions import Region
 from salur.model.taxonomy import Taxonomy
 from salur.model.text import compose_document
 from salur.training.batch import InputError, read_input
-from salur.training.sources import dedup_key
+from salur.training.sources import HISTORY_SOURCE_PREFIX, dedup_key
 
 MAPPING_COLUMNS = ("head", "raw_name", "rows", "code", "suggested")
 # The code of a name reviewed as saying nothing ("Tidak Diketahui"): its rows
@@ -173,7 +173,7 @@ def import_history(
     titles = frame[title_column].fillna("") if title_column else pd.Series("", index=frame.index)
     out = pd.DataFrame(
         {
-            "source": f"history:{region.code}",
+            "source": f"{HISTORY_SOURCE_PREFIX}{region.code}",
             "source_id": [str(n) for n in range(1, len(frame) + 1)],
             "region": region.code,
             "title": titles.to_numpy(),
@@ -200,7 +200,7 @@ def import_history(
     duplicates = int((key.duplicated() & ~conflicting).sum())
     out = out[~key.duplicated() & ~conflicting]
     out["uid"] = [
-        f"history:{region.code}:{hashlib.sha256(k.encode('utf-8')).hexdigest()[:16]}"
+        f"{HISTORY_SOURCE_PREFIX}{region.code}:{hashlib.sha256(k.encode('utf-8')).hexdigest()[:16]}"
         for k in dedup_key(out["title"], out["text"])
     ]
     if out.empty:

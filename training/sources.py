@@ -125,6 +125,11 @@ LOADERS = {
 }
 
 
+# The source of rows imported from a region's own history ("history:kab-bandung"):
+# salur import-history writes it, training tells those rows apart by it.
+HISTORY_SOURCE_PREFIX = "history:"
+
+
 def dedup_key(title: pd.Series, text: pd.Series) -> pd.Series:
     """Whitespace- and case-folded title+text, the identity used for dedup."""
     joined = title.str.cat(text, sep=" ")

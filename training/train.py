@@ -38,7 +38,7 @@ from salur.training.dataset import (
     with_suggestions,
 )
 from salur.training.evaluate import head_metrics, shown_precision
-from salur.training.sources import dedup_key
+from salur.training.sources import HISTORY_SOURCE_PREFIX, dedup_key
 
 Progress = Callable[[str], None]
 
@@ -650,7 +650,7 @@ def merge_corrections(frame: pd.DataFrame, corrections: pd.DataFrame) -> pd.Data
     if corrections.empty:
         return frame
     corrections = corrections[frame.columns.intersection(corrections.columns)]
-    history = corrections["source"].astype(str).str.startswith("history:")
+    history = corrections["source"].astype(str).str.startswith(HISTORY_SOURCE_PREFIX)
     known_texts = set(dedup_key(pd.Series("", index=frame.index), frame["text"]))
     known_texts |= set(dedup_key(frame["title"], frame["text"]))
     history_texts = dedup_key(pd.Series("", index=corrections.index), corrections["text"])
