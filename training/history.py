@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from salur.model.regions import Region
 from salur.model.taxonomy import Taxonomy
 from salur.model.text import compose_document
 from salur.training.batch import InputError, read_input
+from salur.training.dataset import row_digests
 from salur.training.sources import HISTORY_SOURCE_PREFIX, dedup_key
 
 MAPPING_COLUMNS = ("head", "raw_name", "rows", "code", "suggested")
@@ -199,10 +199,8 @@ def import_history(
     conflicting = key.isin(conflicting_keys)
     duplicates = int((key.duplicated() & ~conflicting).sum())
     out = out[~key.duplicated() & ~conflicting]
-    out["uid"] = [
-        f"{HISTORY_SOURCE_PREFIX}{region.code}:{hashlib.sha256(k.encode('utf-8')).hexdigest()[:16]}"
-        for k in dedup_key(out["title"], out["text"])
-    ]
+    # The short text digest a model records of the rows it trained on.
+    out["uid"] = f"{HISTORY_SOURCE_PREFIX}{region.code}:" + row_digests(out)
     if out.empty:
         raise InputError(f"{input_path}: no row has a label after mapping; nothing was written")
     output_path.parent.mkdir(parents=True, exist_ok=True)
