@@ -70,12 +70,12 @@ class MappingRow:
 
 def read_mapping(path: Path, taxonomy: Taxonomy) -> list[MappingRow]:
     """The rows of a mapping table; every code must be a taxonomy code, ``-`` or empty."""
+    # Read as every other input is: the table is edited in a spreadsheet, and
+    # Excel in an Indonesian locale saves it with ';' (or as UTF-16 text).
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(
-            f"mapping {path}: not a readable comma-separated UTF-8 CSV ({error})"
-        ) from error
+        frame = read_input(path, "", None)
+    except InputError as error:
+        raise InputError(f"mapping: {error}") from error
     missing = [column for column in ("head", "raw_name", "code") if column not in frame]
     if missing:
         raise InputError(f"mapping {path}: no column(s) {', '.join(missing)}")

@@ -137,6 +137,28 @@ def test_a_mapping_with_a_code_outside_the_taxonomy_is_refused(surabaya, tmp_pat
         _import(tmp_path / "h.csv", tmp_path / "o.csv", region, taxonomy, mapping)
 
 
+def test_a_mapping_saved_by_excel_with_semicolons_is_read(surabaya, tmp_path):
+    region, taxonomy = surabaya
+    mapping = tmp_path / "map.csv"
+    # Excel in an Indonesian locale: ';' between fields, a byte-order mark first.
+    mapping.write_bytes(
+        "\ufeffhead;raw_name;rows;code;suggested\n"
+        "agency;Dispendukcapil Kota;1;dukcapil;dukcapil\n"
+        "agency;Tidak Diketahui;1;-;\n".encode()
+    )
+    out = tmp_path / "corrections" / "history.csv"
+    result = _import(tmp_path / "h.csv", out, region, taxonomy, mapping)
+    assert result.labelled == {"agency": 3}
+
+
+def test_a_mapping_without_its_columns_names_them(surabaya, tmp_path):
+    region, taxonomy = surabaya
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("kepala;nama;kode\nagency;X;pupr\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no column\\(s\\) head, raw_name, code"):
+        _import(tmp_path / "h.csv", tmp_path / "o.csv", region, taxonomy, mapping)
+
+
 def test_a_name_the_region_file_gives_two_codes_goes_to_review(tmp_path):
     taxonomy = load_taxonomy()
     shared = Region("kab-x", "Kab. X", {"pupr": "Dinas PUPR", "perkim": "Dinas PUPR"})
