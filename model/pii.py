@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
+
+from salur.model.text import _sastrawi_stemmer, load_replacements, stem_token
 
 # Starts only where a run of address characters starts, and the possessive
 # "++" never gives back: "\b[\w.+-]+@" rescanned "1.1.1.1…" from every dot
@@ -36,8 +40,13 @@ _NOT_A_NAME = (
     # Offices addressed like people ("Bapak/Ibu PDAM", "Ibu Dinas Sosial").
     "dinas|dishub|dlh|dinsos|dispendukcapil|disdik|dinkes|pdam|pln|bpjs|bpn|bpbd|sekda|"
     "pemkot|pemkab|pemda|pemprov|puskesmas|rsud|kantor|badan|bagian|bidang|unit|"
-    "bidan|perawat|mantri|ustad|ustadz|pak|bu|bapak|ibu|sdr|saya|kami|beliau|dia|mereka|sendiri"
+    "bidan|perawat|mantri|ustad|ustadz|pak|bu|bapak|ibu|sdr|saya|kami|beliau|dia|mereka|sendiri|"
+    # Roles and offices seen after "pak"/"bu" in the complaint data, often abbreviated.
+    "staf|staff|linmas|satpam|security|sopir|supir|kepsek|kabid|kasi|kadinas|dirut|walkot|"
+    "wawalikota|erte|kemensos|mensos|dispenduk|disperkimtan|bansos|pkh|pbb|ktp|ops|ibuk|nya|"
+    "http|https|www"
 )
+_NOT_A_NAME_WORDS = frozenset(_NOT_A_NAME.split("|"))
 # Abbreviated titles and name parts written with a dot ("Ibu Hj. Siti Aminah",
 # "Bapak Drs. Joko", "Pak Moch. Ridwan", "dr. Andi"): part of the name, where a
 # sentence's full stop after an ordinary word is not.
@@ -75,6 +84,17 @@ _SELF_NAME = re.compile(
 )
 
 
+# A title of address, in any case, followed by lower-case words: "lapor ke pak
+# joko tapi", "bu painah". Which of those words are a name is decided word by
+# word (:func:`_lower_case_name`), since "bapak" before a lower-case word is
+# usually "you" ("mohon bapak segera").
+_LOWER_CASE_AFTER_TITLE = re.compile(
+    rf"\b((?i:{_TITLE})(?:\s+(?i:{_OFFICE}))?)\s+"
+    r"(?P<name>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){0,3})\b"
+)
+_SHORTEST_LOWER_CASE_NAME = 3
+
+
 def mask_pii(text: str) -> str:
     """Replace e-mail, NIK, phone numbers, long numbers and names by placeholders.
 
@@ -100,6 +120,7 @@ def mask_pii_fields(*fields: str | None) -> list[str | None]:
             continue
         field = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", field)
         field = _SELF_NAME.sub(lambda m: f"{m.group(1)} {m.group('title')}[NAMA]", field)
+        field = _LOWER_CASE_AFTER_TITLE.sub(_masked_lower_case_name, field)
         masked.append(_mask_repeats(field, names))
     return masked
 
@@ -183,6 +204,67 @@ def _mask_repeats(text: str, names: list[str]) -> str:
     return "".join(pieces)
 
 
+@lru_cache(maxsize=1)
+def _ordinary_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Words that are not names (roots, slang, offices) and names that are also words."""
+    lexicons = resources.files("salur.model") / "data" / "lexicons"
+    given_names = frozenset(
+        line.strip()
+        for line in (lexicons / "given_names.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    replacements = load_replacements()
+    words = (
+        frozenset(_sastrawi_stemmer().dictionary.words)
+        | frozenset(replacements)
+        | frozenset(replacements.values())
+        | _NOT_A_NAME_WORDS
+    )
+    return words - given_names, given_names
+
+
+def _lower_case_name(words: list[str]) -> int:
+    """How many of the words after a title are a name: given names and non-words.
+
+    A lower-case word after "pak"/"bu" is a name when it is a known given name
+    ("budi", "sri") or no Indonesian word, slang or office at all ("painah",
+    "joko"). A misspelled word is then masked too ("pak mhon"): a word lost to
+    the reviewer, where the other error would publish a name.
+    """
+    ordinary, given_names = _ordinary_words()
+    taken = 0
+    for word in words:
+        bare = word.strip("'-")
+        if bare in given_names or (
+            len(bare) >= _SHORTEST_LOWER_CASE_NAME
+            and bare not in ordinary
+            and stem_token(bare) not in ordinary
+        ):
+            taken += 1
+        else:
+            break
+    return taken
+
+
+def _lower_case_names(text: str) -> list[str]:
+    found = []
+    for match in _LOWER_CASE_AFTER_TITLE.finditer(text):
+        words = match.group("name").split()
+        taken = _lower_case_name(words)
+        if taken:
+            found.append(" ".join(words[:taken]))
+    return found
+
+
+def _masked_lower_case_name(match: re.Match[str]) -> str:
+    words = match.group("name").split()
+    taken = _lower_case_name(words)
+    if not taken:
+        return match.group(0)
+    rest = match.group("name").split(maxsplit=taken)[taken:] if taken < len(words) else []
+    return f"{match.group(1)} [NAMA]" + (f" {rest[0]}" if rest else "")
+
+
 def personal_words(text: str) -> list[str]:
     """The names :func:`mask_pii` would hide, as written.
 
@@ -193,4 +275,5 @@ def personal_words(text: str) -> list[str]:
     found: list[str] = []
     for pattern in (_HONORIFIC_NAME, _SELF_NAME):
         found.extend(match.group("name") for match in pattern.finditer(text))
+    found.extend(_lower_case_names(text))
     return found
