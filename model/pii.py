@@ -149,21 +149,32 @@ def _mask_repeats(text: str, names: list[str]) -> str:
     A complaint that introduces "Budi Santoso" often signs off with it, or
     says "Joko" again later, without a title or "nama saya" in front. The
     whole name is masked in any case (also as "M. Rizki" or "Abdul-Rahman");
-    a single word of it (three letters or more) only where it is written as a
-    name is (capitalised or in capitals), so that a lower-case name that is
-    also a word ("indah") keeps its other uses. One pass over the words with
+    a single word of it (three letters or more) where it is written as a name
+    is (capitalised or in capitals), and in lower case only where it is no
+    word at all ("joko"), so that a name that is also a word ("indah") keeps
+    its other uses. One pass over the words with
     set lookups: a text listing thousands of different names costs no more
     than one naming a single person.
     """
     phrases = {
         tuple(part.lower() for part in parts) for parts in map(_name_parts, names) if len(parts) > 1
     }
+    ordinary, given_names = _ordinary_words() if names else (frozenset(), frozenset())
     single = {
         form
         for name in names
         for part in _name_parts(name)
         if len(part) >= 3
         for form in (part.capitalize(), part.upper())
+    } | {
+        # A name that is no word at all ("joko", "painah") is masked in lower case too.
+        lower
+        for name in names
+        for part in _name_parts(name)
+        if len(lower := part.lower()) >= 3
+        and lower not in ordinary
+        and lower not in given_names
+        and stem_token(lower) not in ordinary
     }
     if not phrases and not single:
         return text

@@ -116,6 +116,10 @@ from salur.model.pii import mask_pii
         ("pak kabid dan bu kepsek", "pak kabid dan bu kepsek"),
         ("mohon pak dibantu yg cepat", "mohon pak dibantu yg cepat"),
         ("Pak Kabid sudah tahu", "Pak Kabid sudah tahu"),
+        # Found once, a name that is no word is masked again in lower case; one
+        # that is also a word keeps its other uses.
+        ("Pak Joko datang, kata joko besok", "Pak [NAMA] datang, kata [NAMA] besok"),
+        ("bu indah bilang taman indah", "bu [NAMA] bilang taman indah"),
     ],
 )
 def test_mask_pii(raw, masked):
