@@ -44,7 +44,9 @@ _NOT_A_NAME = (
     # Roles and offices seen after "pak"/"bu" in the complaint data, often abbreviated.
     "staf|staff|linmas|satpam|security|sopir|supir|kepsek|kabid|kasi|kadinas|dirut|walkot|"
     "wawalikota|erte|kemensos|mensos|dispenduk|disperkimtan|bansos|pkh|pbb|ktp|ops|ibuk|nya|"
-    "http|https|www"
+    "kadus|kasun|kaur|sekcam|kepling|kaling|geuchik|keuchik|bhabin|babinsa|bhabinkamtibmas|"
+    "hansip|takmir|kyai|kiai|gub|wagub|kadinkes|kadisdik|kadishub|dukcapil|capil|driver|ojol|"
+    "plis|wkwk|ngapunten|http|https|www"
 )
 _NOT_A_NAME_WORDS = frozenset(_NOT_A_NAME.split("|"))
 # Abbreviated titles and name parts written with a dot ("Ibu Hj. Siti Aminah",
@@ -84,15 +86,26 @@ _SELF_NAME = re.compile(
 )
 
 
-# A title of address, in any case, followed by lower-case words: "lapor ke pak
-# joko tapi", "bu painah". Which of those words are a name is decided word by
-# word (:func:`_lower_case_name`), since "bapak" before a lower-case word is
-# usually "you" ("mohon bapak segera").
-_LOWER_CASE_AFTER_TITLE = re.compile(
-    rf"\b((?i:{_TITLE})(?:\s+(?i:{_OFFICE}))?)\s+"
-    r"(?P<name>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){0,3})\b"
+# A title of address, in any case, where lower-case words follow: "lapor ke
+# pak joko tapi", "bu painah", "pak rt 05 slamet", "bu hj zubaidah". Which of
+# those words are a name is decided word by word (:func:`_lower_case_name_words`),
+# since "bapak" before a lower-case word is usually "you" ("mohon bapak segera").
+_LOWER_CASE_LEAD = (
+    r"(?:rt|rw)(?:\s*\d+)?|kepala\s+(?:desa|dusun)|lurah|kades|kadus|kasun|sekdes|bidan"
+    r"|perawat|mantri|dokter|guru|ustadz?|haji|hajah|hj\.?|kyai|kiai|dr\.?|drs\.?|ir\.?"
 )
+_LOWER_CASE_AFTER_TITLE = re.compile(rf"\b(?i:{_TITLE})(?:\s+(?i:{_LOWER_CASE_LEAD}))?\s+(?=[a-z])")
+_LOWER_CASE_WORD = re.compile(r"[a-z][a-z'-]*(?![\w])")
+# Between the words of one lower-case name: spaces, or a Batak "br"/"boru"
+# ("bu ani br sinaga").
+_LOWER_CASE_JOINER = re.compile(r"[ \t]+(?:(?:br|boru)[ \t]+)?")
+_LONGEST_LOWER_CASE_NAME = 4  # words
 _SHORTEST_LOWER_CASE_NAME = 3
+# Three or more of the same letter ("tolonggg") as the normaliser reads them.
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+# Colloquial verbs with a nasal prefix after a name ("pak umar ngebangun",
+# "pak guru suparman mukul"): the root behind them.
+_NASAL_PREFIX = (("nge", ""), ("ng", ""), ("ng", "k"), ("ny", "s"), ("m", "p"))
 
 
 def mask_pii(text: str) -> str:
@@ -120,7 +133,7 @@ def mask_pii_fields(*fields: str | None) -> list[str | None]:
             continue
         field = _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)} [NAMA]", field)
         field = _SELF_NAME.sub(lambda m: f"{m.group(1)} {m.group('title')}[NAMA]", field)
-        field = _LOWER_CASE_AFTER_TITLE.sub(_masked_lower_case_name, field)
+        field = _replaced(field, _lower_case_name_spans(field))
         masked.append(_mask_repeats(field, names))
     return masked
 
@@ -204,15 +217,7 @@ def _mask_repeats(text: str, names: list[str]) -> str:
         if tokens[index].group() in single:
             spans.append(tokens[index].span())
         index += 1
-    if not spans:
-        return text
-    pieces: list[str] = []
-    last = 0
-    for start, end in spans:
-        pieces.extend((text[last:start], "[NAMA]"))
-        last = end
-    pieces.append(text[last:])
-    return "".join(pieces)
+    return _replaced(text, spans)
 
 
 @lru_cache(maxsize=1)
@@ -234,7 +239,22 @@ def _ordinary_words() -> tuple[frozenset[str], frozenset[str]]:
     return words - given_names, given_names
 
 
-def _lower_case_name(words: list[str]) -> int:
+def _is_ordinary(word: str, ordinary: frozenset[str], after_a_name: bool) -> bool:
+    """Whether ``word`` is a word, slang or an office rather than a name."""
+    forms = {word, _STRETCHED.sub(r"\1", word)}
+    forms |= {form.removesuffix("nya").rstrip("-") for form in forms if len(form) > 4}
+    if after_a_name:
+        # Only after a name: Javanese names start with these too ("ngatini").
+        forms |= {
+            replacement + form[len(prefix) :]
+            for form in list(forms)
+            for prefix, replacement in _NASAL_PREFIX
+            if form.startswith(prefix) and len(form) - len(prefix) >= 3
+        }
+    return any(form in ordinary or stem_token(form) in ordinary for form in forms)
+
+
+def _lower_case_name_words(words: list[str]) -> int:
     """How many of the words after a title are a name: given names and non-words.
 
     A lower-case word after "pak"/"bu" is a name when it is a known given name
@@ -248,8 +268,7 @@ def _lower_case_name(words: list[str]) -> int:
         bare = word.strip("'-")
         if bare in given_names or (
             len(bare) >= _SHORTEST_LOWER_CASE_NAME
-            and bare not in ordinary
-            and stem_token(bare) not in ordinary
+            and not _is_ordinary(bare, ordinary, after_a_name=taken > 0)
         ):
             taken += 1
         else:
@@ -257,23 +276,46 @@ def _lower_case_name(words: list[str]) -> int:
     return taken
 
 
-def _lower_case_names(text: str) -> list[str]:
-    found = []
-    for match in _LOWER_CASE_AFTER_TITLE.finditer(text):
-        words = match.group("name").split()
-        taken = _lower_case_name(words)
+def _lower_case_name_spans(text: str) -> list[tuple[int, int]]:
+    """Where lower-case names after a title are, in order.
+
+    Scanning goes on right after each name (or title) so that the next title
+    is looked at too: "pak aceng dan pak encep".
+    """
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while match := _LOWER_CASE_AFTER_TITLE.search(text, position):
+        words: list[re.Match[str]] = []
+        cursor = match.end()
+        while len(words) < _LONGEST_LOWER_CASE_NAME:
+            word = _LOWER_CASE_WORD.match(text, cursor)
+            if word is None:
+                break
+            words.append(word)
+            joiner = _LOWER_CASE_JOINER.match(text, word.end())
+            if joiner is None:
+                break
+            cursor = joiner.end()
+        taken = _lower_case_name_words([word.group() for word in words])
         if taken:
-            found.append(" ".join(words[:taken]))
-    return found
+            spans.append((words[0].start(), words[taken - 1].end()))
+            position = words[taken - 1].end()
+        else:
+            position = match.end()
+    return spans
 
 
-def _masked_lower_case_name(match: re.Match[str]) -> str:
-    words = match.group("name").split()
-    taken = _lower_case_name(words)
-    if not taken:
-        return match.group(0)
-    rest = match.group("name").split(maxsplit=taken)[taken:] if taken < len(words) else []
-    return f"{match.group(1)} [NAMA]" + (f" {rest[0]}" if rest else "")
+def _replaced(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span replaced by "[NAMA]", everything between kept as it was."""
+    if not spans:
+        return text
+    pieces: list[str] = []
+    last = 0
+    for start, end in spans:
+        pieces.extend((text[last:start], "[NAMA]"))
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def personal_words(text: str) -> list[str]:
@@ -286,5 +328,5 @@ def personal_words(text: str) -> list[str]:
     found: list[str] = []
     for pattern in (_HONORIFIC_NAME, _SELF_NAME):
         found.extend(match.group("name") for match in pattern.finditer(text))
-    found.extend(_lower_case_names(text))
+    found.extend(text[start:end] for start, end in _lower_case_name_spans(text))
     return found

@@ -120,6 +120,24 @@ from salur.model.pii import mask_pii
         # that is also a word keeps its other uses.
         ("Pak Joko datang, kata joko besok", "Pak [NAMA] datang, kata [NAMA] besok"),
         ("bu indah bilang taman indah", "bu [NAMA] bilang taman indah"),
+        # Every title is looked at, also one inside the words after another.
+        ("pak aceng dan pak encep", "pak [NAMA] dan pak [NAMA]"),
+        ("pak darmaji pak sarjo datang", "pak [NAMA] pak [NAMA] datang"),
+        # The text around a name stays as it was, line breaks included.
+        ("lapor\npak sarno\nrt 3", "lapor\npak [NAMA]\nrt 3"),
+        ("pak  joko  tukang", "pak  [NAMA]  tukang"),
+        # Offices and honorifics before the name, a Batak "br" inside it.
+        ("pak rt 05 slamet marah", "pak rt 05 [NAMA] marah"),
+        ("bu hj zubaidah jualan", "bu hj [NAMA] jualan"),
+        ("pak kepala desa sukirman", "pak kepala desa [NAMA]"),
+        ("bu ani br sinaga datang", "bu [NAMA] datang"),
+        # A colloquial verb after a name is not part of it; roles are no names.
+        ("pak umar ngebangun pagar", "pak [NAMA] ngebangun pagar"),
+        ("pak guru suparman mukul murid", "pak guru [NAMA] mukul murid"),
+        ("lapor ke bu kadus.", "lapor ke bu kadus."),
+        ("pak babinsa dan pak hansip", "pak babinsa dan pak hansip"),
+        ("mas ojol nya", "mas ojol nya"),
+        ("pak tolonggg", "pak tolonggg"),
     ],
 )
 def test_mask_pii(raw, masked):
