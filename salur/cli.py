@@ -429,12 +429,16 @@ def import_history_command(
     except OSError as error:
         raise CliError(f"cannot write {target}: {error.strerror}; nothing was written") from error
     counts = ", ".join(f"{result.labelled[head]} with {head}" for head in columns)
-    skipped = (
-        f"; left out: {result.duplicates} repeated complaint(s), {result.conflicting} row(s) "
-        "of complaints whose copies disagree on a label"
-        if result.duplicates or result.conflicting
-        else ""
-    )
+    left_out = [
+        f"{n} {why}"
+        for n, why in (
+            (result.unlabelled, "row(s) without a text or a label"),
+            (result.duplicates, "repeated complaint(s)"),
+            (result.conflicting, "row(s) of complaints whose copies disagree on a label"),
+        )
+        if n
+    ]
+    skipped = f"; left out: {', '.join(left_out)}" if left_out else ""
     typer.echo(f"wrote {result.rows} rows of {region} to {target} ({counts}){skipped}", err=True)
 
 

@@ -12,8 +12,10 @@ for someone who knows the region's duties to fill in.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from salur.model.pipeline import CORRECTION_COLUMNS, HEADS
 from salur.model.regions import Region
 from salur.model.taxonomy import Taxonomy
 from salur.model.text import compose_document
-from salur.training.batch import InputError, read_input
+from salur.training.batch import InputError, decode_input, detect_delimiter, read_input
 from salur.training.dataset import row_digests
 from salur.training.sources import HISTORY_SOURCE_PREFIX, dedup_key
 
@@ -33,6 +35,9 @@ MAPPING_COLUMNS = ("head", "raw_name", "rows", "code", "suggested")
 # The code of a name reviewed as saying nothing ("Tidak Diketahui"): its rows
 # stay unlabelled. An empty code is a name nobody has reviewed yet.
 NO_CODE = "-"
+# Between the typical names of an agency in the taxonomy: "Dinas Lingkungan
+# Hidup, DLH", "... Satu Pintu (DPMPTSP)", "PDAM / Perumdam".
+_TYPICAL_NAME_SEPARATORS = re.compile(r"[,;()/]")
 # A label column whose values are this long is complaint text, not office names.
 LONGEST_TYPICAL_LABEL = 80
 
@@ -47,6 +52,8 @@ class ImportResult:
     labelled: dict[str, int]
     duplicates: int
     conflicting: int
+    # Rows without a text, or whose names all map to "says nothing" or are empty.
+    unlabelled: int = 0
 
 
 def _codes(taxonomy: Taxonomy) -> dict[str, list[str]]:
@@ -147,21 +154,29 @@ def import_history(
                 f"column {column!r} holds long texts (median {int(lengths.median())} "
                 f"characters), not {head} names; nothing was written"
             )
+    draft = input_path.with_name(f"{input_path.stem}.mapping-draft.csv")
+    if mapping_path is None and draft.is_file():
+        # A second run of the first command must not write an empty draft over
+        # the codes someone has filled in since.
+        notify(f"reading the codes reviewed so far from {draft} (the draft of the last run)")
+        mapping_path = draft
     reviewed = read_mapping(mapping_path, taxonomy) if mapping_path is not None else []
     mapping = seeded_mapping(region, taxonomy)
     for row in reviewed:
         if row.code:
             mapping[row.head][_folded(row.raw_name)] = "" if row.code == NO_CODE else row.code
     unmapped: dict[tuple[str, str], tuple[str, int]] = {}
+    counts: dict[tuple[str, str], int] = defaultdict(int)
     for head, column in columns.items():
         for raw, n in frame[column].map(str.strip).value_counts().items():
             key = (head, _folded(raw))
+            counts[key] += int(n)
             if raw and key[1] not in mapping[head]:
                 first, seen = unmapped.get(key, (raw, 0))
                 unmapped[key] = (first, seen + int(n))
     if unmapped:
-        draft = mapping_path or input_path.with_name(f"{input_path.stem}.mapping-draft.csv")
-        _write_mapping(draft, reviewed, unmapped, region, taxonomy)
+        draft = mapping_path or draft
+        _write_mapping(draft, reviewed, unmapped, counts, region, taxonomy)
         rows = sum(n for _, n in unmapped.values())
         raise UnmappedNames(
             f"{len(unmapped)} raw value(s) in {rows} row(s) have no reviewed code: fill in "
@@ -190,7 +205,9 @@ def import_history(
             out[head] = ""
     # Rows with no text, or no label any head could learn from, teach nothing.
     readable = [bool(compose_document(t, x).strip()) for t, x in zip(titles, texts, strict=True)]
-    out = out[readable & (out[list(columns)] != "").any(axis=1).to_numpy()]
+    teaching = readable & (out[list(columns)] != "").any(axis=1).to_numpy()
+    unlabelled = int((~teaching).sum())
+    out = out[teaching]
     key = dedup_key(out["title"], out["text"])
     # The same complaint twice: kept once; where its copies disagree on a label,
     # not at all (which office is right is not for the import to guess).
@@ -208,25 +225,62 @@ def import_history(
     with replaced_on_success(output_path, mode=None if output_path.exists() else 0o600) as handle:
         out[list(CORRECTION_COLUMNS)].to_csv(handle, index=False)
     labelled = {head: int((out[head] != "").sum()) for head in columns}
-    return ImportResult(len(out), labelled, duplicates, int(conflicting.sum()))
+    return ImportResult(len(out), labelled, duplicates, int(conflicting.sum()), unlabelled)
+
+
+def _written_as(path: Path) -> tuple[str, str]:
+    """The separator and encoding to write ``path`` back in, as its editor saved it.
+
+    A table saved from Excel in an Indonesian locale (';', a byte-order mark or
+    UTF-16) is written back with ';' and a UTF-8 byte-order mark, which Excel
+    opens with the same columns and characters.
+    """
+    if not path.is_file():
+        return ",", "utf-8"
+    head = path.read_bytes()[:4]
+    text = decode_input(path)
+    separator = detect_delimiter(text.split("\n", 1)[0])
+    marked = head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    return (separator if separator in (",", ";", "\t") else ","), (
+        "utf-8-sig" if marked else "utf-8"
+    )
 
 
 def _write_mapping(
     path: Path,
     reviewed: list[MappingRow],
     unmapped: Mapping[tuple[str, str], tuple[str, int]],
+    counts: Mapping[tuple[str, str], int],
     region: Region,
     taxonomy: Taxonomy,
 ) -> None:
-    """The whole table: the rows already there, then each new name with a suggestion."""
+    """The whole table: the rows already there, then each new name with a suggestion.
+
+    ``rows`` is how many complaints of this input carry each name, for the
+    reviewed names too (empty where this input has none).
+    """
     codes = _codes(taxonomy)
-    names = {"agency": {_folded(name): code for code, name in region.opds.items()}, "category": {}}
+    names = {
+        # The taxonomy's typical names ("DLH", "Disdukcapil", "DPMPTSP"), then the
+        # region's own OPD names, which win.
+        "agency": {
+            **{
+                _folded(name): code
+                for code, label in taxonomy.agencies.items()
+                for name in _TYPICAL_NAME_SEPARATORS.split(label.description or "")
+                # Not the "Perumdam Tirta ..." pattern, nor a remark about routing.
+                if name.strip() and "..." not in name and len(name.split()) <= 8
+            },
+            **{_folded(name): code for code, name in region.opds.items()},
+        },
+        "category": {_folded(label.name): code for code, label in taxonomy.categories.items()},
+    }
     listed = {(row.head, _folded(row.raw_name)) for row in reviewed}
     rows = [
         {
             "head": r.head,
             "raw_name": r.raw_name,
-            "rows": "",
+            "rows": counts.get((r.head, _folded(r.raw_name)), ""),
             "code": r.code,
             "suggested": r.suggested,
         }
@@ -238,9 +292,12 @@ def _write_mapping(
         suggestion = _suggestion(raw, codes[head], names[head])
         rows.append({"head": head, "raw_name": raw, "rows": n, "code": "", "suggested": suggestion})
     try:
+        separator, encoding = _written_as(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with replaced_on_success(path, mode=None if path.exists() else 0o600) as handle:
-            writer = csv.DictWriter(handle, fieldnames=MAPPING_COLUMNS)
+            if encoding == "utf-8-sig":
+                handle.write("\ufeff")
+            writer = csv.DictWriter(handle, fieldnames=MAPPING_COLUMNS, delimiter=separator)
             writer.writeheader()
             writer.writerows(rows)
     except OSError as error:

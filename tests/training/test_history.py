@@ -129,6 +129,20 @@ def test_a_label_column_of_complaint_text_is_refused_without_a_draft(surabaya, t
     assert not list(tmp_path.glob("*mapping-draft*"))
 
 
+def test_suggestions_read_the_taxonomys_typical_names(surabaya, tmp_path):
+    region, taxonomy = surabaya
+    frame = HISTORY.assign(opd=["DLH", "DPMPTSP", "Tidak Diketahui", "Dinas PU"])
+    with pytest.raises(UnmappedNames):
+        _import(tmp_path / "h.csv", tmp_path / "o.csv", region, taxonomy, frame=frame)
+    table = pd.read_csv(tmp_path / "h.mapping-draft.csv", dtype=str, keep_default_na=False)
+    assert dict(zip(table["raw_name"], table["suggested"], strict=True)) == {
+        "DLH": "lingkungan_hidup",
+        "DPMPTSP": "perizinan",
+        "Tidak Diketahui": "",
+        "Dinas PU": "pupr",
+    }
+
+
 def test_a_mapping_with_a_code_outside_the_taxonomy_is_refused(surabaya, tmp_path):
     region, taxonomy = surabaya
     mapping = tmp_path / "map.csv"
@@ -227,3 +241,56 @@ def test_import_history_cli(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "wrote 3 rows of kota-surabaya" in done.stderr
+    # The row whose office says nothing is counted among those left out.
+    assert "left out: 1 row(s) without a text or a label" in done.stderr
+
+
+def test_running_the_first_command_again_keeps_the_reviewed_codes(surabaya, tmp_path):
+    region, taxonomy = surabaya
+    source, out = tmp_path / "history.csv", tmp_path / "out.csv"
+    draft = tmp_path / "history.mapping-draft.csv"
+    with pytest.raises(UnmappedNames):
+        _import(source, out, region, taxonomy)
+    table = pd.read_csv(draft, dtype=str, keep_default_na=False)
+    table["code"] = ["dukcapil", "-"]
+    table.to_csv(draft, index=False)
+    notes = []
+    # No --mapping, as in the first command: the draft beside the input is read.
+    result = import_history(
+        source, out, region, taxonomy, {"agency": "opd"}, "isi", "judul", notify=notes.append
+    )
+    assert result.rows == 3 and any(str(draft) in note for note in notes)
+    assert list(pd.read_csv(draft, dtype=str, keep_default_na=False)["code"]) == [
+        "dukcapil",
+        "-",
+    ]
+
+
+def test_a_table_saved_from_excel_is_written_back_as_it_was_saved(surabaya, tmp_path):
+    region, taxonomy = surabaya
+    mapping = tmp_path / "map.csv"
+    mapping.write_bytes(
+        "\ufeffhead;raw_name;rows;code;suggested\nagency;Tidak Diketahui;;-;\n".encode()
+    )
+    with pytest.raises(UnmappedNames):
+        _import(tmp_path / "h.csv", tmp_path / "o.csv", region, taxonomy, mapping)
+    written = mapping.read_bytes()
+    assert written.startswith("\ufeffhead;raw_name;rows;code;suggested".encode())
+    rows = pd.read_csv(mapping, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    # The reviewed row keeps its code and gets this input's count, as the new one does.
+    assert rows.to_dict("records") == [
+        {
+            "head": "agency",
+            "raw_name": "Tidak Diketahui",
+            "rows": "1",
+            "code": "-",
+            "suggested": "",
+        },
+        {
+            "head": "agency",
+            "raw_name": "Dispendukcapil Kota",
+            "rows": "1",
+            "code": "",
+            "suggested": "dukcapil",
+        },
+    ]
