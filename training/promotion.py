@@ -178,9 +178,9 @@ def _pin_note(candidate: Path, pinned_sha256: str | None, force: bool) -> str:
     )
     if not force:
         raise PromotionRefused(
-            f"{message}. It passed every other check: promote it with the new pin, "
-            f"SALUR_MODEL_SHA256={digest} salur promote {candidate}, and set the same pin "
-            "where the service reads its settings before it restarts"
+            f"{message}. It passed every other check: run the same promote command with "
+            f"SALUR_MODEL_SHA256={digest} in front, and set the same pin where the service "
+            "reads its settings before it restarts"
         )
     return "\n" + message
 
