@@ -17,7 +17,7 @@ def model_card(meta: dict[str, Any]) -> str:
         rows.append(
             f"| {head} | {m['support']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | "
             f"{m['expected_calibration_error']:.3f} | "
-            f"{meta['thresholds'][head]:.2f} | {m['auto_route']['coverage']:.1%} | "
+            f"{meta['thresholds'][head]:.3f} | {m['auto_route']['coverage']:.1%} | "
             f"{shown_precision(m['auto_route']['precision'])} |"
         )
     urgency_form = (
@@ -52,7 +52,7 @@ def model_card(meta: dict[str, Any]) -> str:
             for head in ("agency", "category")
         }
         cells = [
-            f"{thresholds[head]:.2f} ({_routed(by_region[head])})"
+            f"{thresholds[head]:.3f} ({_routed(by_region[head])})"
             if head in thresholds
             else "no labelled rows"
             for head in ("agency", "category")
@@ -61,7 +61,7 @@ def model_card(meta: dict[str, Any]) -> str:
     per_region = (
         "\n## Routing thresholds per region\n"
         "Chosen for the routing heads on each training region's own out-of-fold\n"
-        "predictions with the same rule; 1.00 means no threshold reached the target\n"
+        "predictions with the same rule; 1.000 means no threshold reached the target\n"
         "there, so that head routes nothing automatically, and so does a head or a\n"
         "region not listed (no labelled rows here): the service sends those\n"
         "complaints to review unless the region file sets `thresholds`. In brackets:\n"

@@ -189,7 +189,7 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
                 continue
             lines.append(
                 f"| {head} | {m['support']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | "
-                f"{m['expected_calibration_error']:.3f} | {m['threshold']:.2f} | "
+                f"{m['expected_calibration_error']:.3f} | {m['threshold']:.3f} | "
                 f"{m['auto_route']['coverage']:.1%} | {shown_precision(m['auto_route']['precision'])} |"
             )
         lines.append("")
@@ -217,7 +217,7 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> Path:
                 for region, r in m["auto_route_by_region"].items():
                     lines.append(
                         f"| {region} | {r['support']} | {r['accuracy']:.3f} | "
-                        f"{r['threshold']:.2f} | {r['coverage']:.1%} | {shown_precision(r['precision'])} |"
+                        f"{r['threshold']:.3f} | {r['coverage']:.1%} | {shown_precision(r['precision'])} |"
                     )
                 lines.append("")
         unseen = heads.get("unseen_region_calibration")

@@ -67,7 +67,8 @@ def test_nothing_routed_reports_no_precision(tmp_path):
     metrics = head_metrics(frame, predicted, "agency", threshold=1.0)
     assert metrics["auto_route"] == {"coverage": 0.0, "precision": None, "n": 0}
     report = write_report({"setting": {"agency": metrics}}, tmp_path, "test").read_text()
-    assert "| 0.0% | — |" in report and "1.000" not in report
+    # Nothing routed has no precision: a dash, never a made-up 1.000.
+    assert "| 1.000 | 0.0% | — |" in report and "| — | 1.000" not in report
 
 
 def test_a_saved_model_on_held_out_corrections_is_measured_per_region(
