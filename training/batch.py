@@ -254,6 +254,12 @@ def read_input(
                 f"{path}: some rows have more fields than the header{where}; quote texts "
                 f"that contain the separator {separator!r}"
             ) from error
+        unclosed = _unclosed_quote_line(text, separator)
+        if unclosed:
+            raise InputError(
+                f"{path}: a quote opened at line {unclosed} is never closed, so the rest of "
+                "the file would be one cell; close it, or remove the stray quote"
+            ) from error
         raise InputError(f"{path} is not a readable CSV: {str(error).strip()}") from error
     except pd.errors.EmptyDataError as error:
         raise InputError(f"input file {path} has no header row") from error
@@ -307,6 +313,36 @@ def read_input(
             "row in two: check those lines"
         )
     return frame
+
+
+def _unclosed_quote_line(text: str, separator: str) -> int:
+    """The line where a quoted field opens and the file ends inside it, or 0.
+
+    As a CSV reader reads quotes: one opens a field only at the field's start,
+    and inside a quoted field a doubled quote is a quote character.
+    """
+    quoted = False
+    opened_at = 0
+    line = 1
+    at_field_start = True
+    index = 0
+    while index < len(text):
+        character = text[index]
+        if quoted:
+            if character == '"':
+                if text.startswith('"', index + 1):
+                    index += 1
+                else:
+                    quoted = False
+            elif character == "\n":
+                line += 1
+        elif character == '"' and at_field_start:
+            quoted, opened_at = True, line
+        elif character == "\n":
+            line += 1
+        at_field_start = not quoted and character in (separator, "\n", "\r")
+        index += 1
+    return opened_at if quoted else 0
 
 
 def _rows_swallowed_by_a_quote(frame: pd.DataFrame, separator: str) -> list[int]:
@@ -395,6 +431,7 @@ def classify_csv(
     if region_column and regions is None:
         raise ValueError("a region column needs the regions it may name")
     _refuse_overwriting_input(input_path, output_path)
+    _refuse_unwritable_place(output_path)
     frame = read_input(
         input_path, text_column, title_column, notify, [region_column] if region_column else []
     )
@@ -523,6 +560,19 @@ def _refuse_overwriting_input(input_path: Path, output_path: Path) -> None:
         raise InputError(
             f"--output {output_path} is the input file; write the predictions to another file"
         )
+
+
+def _refuse_unwritable_place(path: Path) -> None:
+    """Stop before the model is loaded if ``path`` can never be a file."""
+    if path.is_dir():
+        raise InputError(f"output {path} is a directory; give a file name")
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise InputError(
+                    f"cannot write {path}: {folder} is a file, not a folder; nothing was written"
+                )
+            return
 
 
 @contextmanager

@@ -83,7 +83,12 @@ def test_classify_keeps_columns_and_adds_predictions(model_dir, tmp_path):
         ),
         (b"keluhan\njalan berlubang di depan sekolah dasar\n", "--text-column 'keluhan'"),
         (b"text\n\xff\xfe jalan rusak\n", "not valid UTF-8"),
-        (b'text\n"unterminated\n', "not a readable CSV"),
+        (b'text\n"unterminated\n', "a quote opened at line 2 is never closed"),
+        # A doubled quote inside a quoted text is a quote, not its end.
+        (
+            b'id,text\n1,"kata ""rusak"" di jalan"\n2,"lampu mati\n3,x\n',
+            "a quote opened at line 3 is never closed",
+        ),
     ],
 )
 def test_classify_bad_input_is_a_clear_error(model_dir, tmp_path, content, message):
@@ -95,6 +100,15 @@ def test_classify_bad_input_is_a_clear_error(model_dir, tmp_path, content, messa
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_an_output_under_a_file_is_refused_before_the_model_loads(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text\njalan rusak\n")
+    # The model folder does not exist: the output's error must come first.
+    result = classify(source, source / "sub" / "out.csv", tmp_path / "no-model")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{source} is a file, not a folder" in result.stderr
 
 
 def test_classify_missing_input_and_bad_model(tmp_path):
