@@ -41,12 +41,15 @@ _NOT_A_NAME = (
     "dinas|dishub|dlh|dinsos|dispendukcapil|disdik|dinkes|pdam|pln|bpjs|bpn|bpbd|sekda|"
     "pemkot|pemkab|pemda|pemprov|puskesmas|rsud|kantor|badan|bagian|bidang|unit|"
     "bidan|perawat|mantri|ustad|ustadz|pak|bu|bapak|ibu|sdr|saya|kami|beliau|dia|mereka|sendiri|"
-    # Roles and offices seen after "pak"/"bu" in the complaint data, often abbreviated.
+    # Roles seen after "pak"/"bu" in the complaint data, often abbreviated; a name
+    # may follow them (see _ROLE).
     "staf|staff|linmas|satpam|security|sopir|supir|kepsek|kabid|kasi|kadinas|dirut|walkot|"
-    "wawalikota|erte|kemensos|mensos|dispenduk|disperkimtan|bansos|pkh|pbb|ktp|ops|ibuk|nya|"
-    "kadus|kasun|kaur|sekcam|kepling|kaling|geuchik|keuchik|bhabin|babinsa|bhabinkamtibmas|"
-    "hansip|takmir|kyai|kiai|gub|wagub|kadinkes|kadisdik|kadishub|dukcapil|capil|driver|ojol|"
-    "plis|wkwk|ngapunten|http|https|www"
+    "wawalikota|erte|kadus|kasun|kaur|sekcam|kepling|kaling|geuchik|keuchik|bhabin|babinsa|"
+    "bhabinkamtibmas|hansip|takmir|kyai|kiai|gub|wagub|kadinkes|kadisdik|kadishub|driver|ojol|"
+    "plt|plh|pj|pjs|kapolda|dandim|danramil|"
+    # Other words citizens put after "pak"/"bu" that are no names.
+    "kemensos|mensos|dispenduk|disperkimtan|dukcapil|capil|bansos|pkh|pbb|ktp|e-ktp|ektp|kos|"
+    "ops|nya|plis|wkwk|ngapunten|http|https|www"
 )
 _NOT_A_NAME_WORDS = frozenset(_NOT_A_NAME.split("|"))
 # Abbreviated titles and name parts written with a dot ("Ibu Hj. Siti Aminah",
@@ -54,9 +57,24 @@ _NOT_A_NAME_WORDS = frozenset(_NOT_A_NAME.split("|"))
 # sentence's full stop after an ordinary word is not.
 _ABBREVIATION = r"(?:H|Hj|Dr|dr|Drs|Dra|Ir|Prof|KH|Moch|Moh|Muh|Mhd|Ust)\.\s*"
 # A title of address as it precedes a name.
-_TITLE = r"Bapak|Bpk\.?|Pak|Ibu|Bu|Sdr\.?|Sdri\.?|Saudara|Saudari|Mas|Mbak|Kak"
-# Offices and roles whose holder is named after them ("Pak RT Darto", "Bu Bidan Sri").
-_OFFICE = r"RT|RW|Lurah|Kades|Kadus|Sekdes|Kasun|Bidan|Perawat|Mantri|Dokter|Guru|Ustadz?"
+_TITLE = r"Bapak|Bpk\.?|Pak|Ibu|Ibuk|Bu|Sdr\.?|Sdri\.?|Saudara|Saudari|Mas|Mbak|Kak"
+# Roles whose holder may be named after them ("Pak Satpam Budi", "Driver Ojol
+# Santoso"); each is in _NOT_A_NAME too, so that alone it is no name.
+_ROLE = (
+    r"Staf|Staff|Linmas|Satpam|Security|Sopir|Supir|Kepsek|Kabid|Kasi|Kadinas|Dirut|Walkot"
+    r"|Wawalikota|Kaur|Sekcam|Kepling|Kaling|Geuchik|Keuchik|Bhabin|Babinsa|Bhabinkamtibmas"
+    r"|Hansip|Takmir|Kyai|Kiai|Gub|Wagub|Kadinkes|Kadisdik|Kadishub|Driver|Ojol|Plt|Plh|Pj|Pjs"
+    r"|Kapolda|Kapolres|Kapolsek|Dandim|Danramil"
+)
+# Offices and roles whose holder is named after them ("Pak RT Darto", "Bu Bidan
+# Sri", "Pak Plt Kabid Joko"): up to two.
+_OFFICE = (
+    r"(?:RT|RW|Lurah|Kades|Kadus|Sekdes|Kasun|Bidan|Perawat|Mantri|Dokter|Guru|Ustadz?|"
+    + _ROLE
+    + r")(?:\s+(?:"
+    + _ROLE
+    + r"))?"
+)
 # A title of address, in any case, followed by up to four capitalised words:
 # "Bapak Joko Susilo", "Ibu Sri", "Sdr. Andi", "tolong pak Budi" (an initial
 # keeps its dot, a sentence's full stop stays in the text). A title followed
@@ -79,8 +97,9 @@ _SELF_NAME = re.compile(
     r"\b((?i:nama\s+saya|saya\s+bernama|atas\s+nama"
     r"|(?:nama(?:\s+lengkap|\s+pelapor)?|pelapor)(?=\s*:)))"
     r"(?:\s*:\s*|\s+)"
-    # A title before the name stays ("nama saya ibu sri wahyuni").
-    rf"(?P<title>(?i:(?:{_TITLE})\s+)?)"
+    # A title or role before the name stays ("nama saya ibu sri wahyuni",
+    # "atas nama Driver Ojol Santoso").
+    rf"(?P<title>(?i:(?:{_TITLE})\s+)?(?i:(?:{_OFFICE})\s+)?)"
     rf"(?P<name>(?:{_ABBREVIATION})?(?:(?!(?i:{_NOT_A_NAME})\b)[A-Za-z](?:\.|[\w'-]*))"
     rf"(?:\s+(?:{_ABBREVIATION})?(?!(?i:{_NOT_A_NAME})\b)[A-Za-z](?:\.|[\w'-]*)){{0,3}})"
 )
@@ -91,11 +110,13 @@ _SELF_NAME = re.compile(
 # those words are a name is decided word by word (:func:`_lower_case_name_words`),
 # since "bapak" before a lower-case word is usually "you" ("mohon bapak segera").
 _LOWER_CASE_LEAD = (
-    r"(?:rt|rw)(?:\s*\d+)?|kepala\s+(?:desa|dusun)|lurah|kades|kadus|kasun|sekdes|bidan"
-    r"|perawat|mantri|dokter|guru|ustadz?|haji|hajah|hj\.?|kyai|kiai|dr\.?|drs\.?|ir\.?"
+    r"(?:rt|rw)(?:\s*\d+)?|kepala\s+(?:desa|dusun)|haji|hajah|hj\.?|dr\.?|drs\.?|ir\.?|"
+    rf"(?i:{_OFFICE})"
 )
 _LOWER_CASE_AFTER_TITLE = re.compile(rf"\b(?i:{_TITLE})(?:\s+(?i:{_LOWER_CASE_LEAD}))?\s+(?=[a-z])")
 _LOWER_CASE_WORD = re.compile(r"[a-z][a-z'-]*(?![\w])")
+# After a lower-case first name the rest may be capitalised: "pak joko Susilo".
+_LATER_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*(?![\w])")
 # Between the words of one lower-case name: spaces, or a Batak "br"/"boru"
 # ("bu ani br sinaga").
 _LOWER_CASE_JOINER = re.compile(r"[ \t]+(?:(?:br|boru)[ \t]+)?")
@@ -111,9 +132,10 @@ _NASAL_PREFIX = (("nge", ""), ("ng", ""), ("ng", "k"), ("ny", "s"), ("m", "p"))
 def mask_pii(text: str) -> str:
     """Replace e-mail, NIK, phone numbers, long numbers and names by placeholders.
 
-    Names are found after a title of address (capitalised) and after "nama
-    saya" and its variants (any case); a name written with neither stays,
-    except where it repeats one found so.
+    Names are found after a title of address (capitalised, or in lower case
+    where the word is a given name or no word at all) and after "nama saya"
+    and its variants (any case); a name written with neither stays, except
+    where it repeats one found so.
     """
     return mask_pii_fields(text)[0] or ""
 
@@ -180,9 +202,13 @@ def _mask_repeats(text: str, names: list[str]) -> str:
         if len(part) >= 3
         for form in (part.capitalize(), part.upper())
     } | {
-        # A name that is no word at all ("joko", "painah") is masked in lower case too.
+        # A name written in lower case that is no word at all ("pak joko",
+        # "bu painah") is masked again in lower case. A capitalised find is not
+        # repeated so: it may be an office or a place ("Bapak PUPR", "Bapak
+        # Kapolda Jatim"), whose lower-case word elsewhere must stay.
         lower
         for name in names
+        if name == name.lower()
         for part in _name_parts(name)
         if len(lower := part.lower()) >= 3
         and lower not in ordinary
@@ -288,7 +314,7 @@ def _lower_case_name_spans(text: str) -> list[tuple[int, int]]:
         words: list[re.Match[str]] = []
         cursor = match.end()
         while len(words) < _LONGEST_LOWER_CASE_NAME:
-            word = _LOWER_CASE_WORD.match(text, cursor)
+            word = (_LATER_NAME_WORD if words else _LOWER_CASE_WORD).match(text, cursor)
             if word is None:
                 break
             words.append(word)
@@ -296,10 +322,13 @@ def _lower_case_name_spans(text: str) -> list[tuple[int, int]]:
             if joiner is None:
                 break
             cursor = joiner.end()
-        taken = _lower_case_name_words([word.group() for word in words])
+        taken = _lower_case_name_words([word.group().lower() for word in words])
         if taken:
-            spans.append((words[0].start(), words[taken - 1].end()))
-            position = words[taken - 1].end()
+            last = words[taken - 1]
+            # "pak joko-" keeps its dash, as "pak joko," keeps its comma.
+            end = last.start() + len(last.group().rstrip("'-"))
+            spans.append((words[0].start(), end))
+            position = end
         else:
             position = match.end()
     return spans

@@ -203,7 +203,7 @@ def _header_names(text: str, separator: str) -> list[str] | None:
         return None
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
     return _LINE_BREAK_TEXT.split(text, maxsplit=1)[0]
 
 
@@ -221,7 +221,7 @@ def read_input(
     repeated name cannot silently pick which column gets classified.
     """
     text = decode_input(path)
-    header = _first_line(text)
+    header = first_line(text)
     if "\x00" in header:
         # ASCII saved as UTF-16 without a byte-order mark, or as UTF-32, is
         # valid UTF-8 full of NUL characters; no real header contains one.
@@ -334,15 +334,20 @@ def _unclosed_quote_line(text: str, separator: str) -> int:
                     index += 1
                 else:
                     quoted = False
-            elif character == "\n":
+            elif _is_line_break(text, index):
                 line += 1
         elif character == '"' and at_field_start:
             quoted, opened_at = True, line
-        elif character == "\n":
+        elif _is_line_break(text, index):
             line += 1
         at_field_start = not quoted and character in (separator, "\n", "\r")
         index += 1
     return opened_at if quoted else 0
+
+
+def _is_line_break(text: str, index: int) -> bool:
+    """Whether a line ends at ``index``: "\\n", or "\\r" not followed by "\\n" (old Mac files)."""
+    return text[index] == "\n" or (text[index] == "\r" and not text.startswith("\n", index + 1))
 
 
 def _rows_swallowed_by_a_quote(frame: pd.DataFrame, separator: str) -> list[int]:
@@ -564,15 +569,19 @@ def _refuse_overwriting_input(input_path: Path, output_path: Path) -> None:
 
 def _refuse_unwritable_place(path: Path) -> None:
     """Stop before the model is loaded if ``path`` can never be a file."""
-    if path.is_dir():
-        raise InputError(f"output {path} is a directory; give a file name")
-    for folder in path.parents:
-        if folder.exists():
-            if not folder.is_dir():
-                raise InputError(
-                    f"cannot write {path}: {folder} is a file, not a folder; nothing was written"
-                )
-            return
+    try:
+        if path.is_dir():
+            raise InputError(f"output {path} is a directory; give a file name")
+        for folder in path.parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    raise InputError(
+                        f"cannot write {path}: {folder} is a file, not a folder; "
+                        "nothing was written"
+                    )
+                return
+    except OSError as error:  # a name too long, a folder it may not look into
+        raise _cannot_write(path, error) from error
 
 
 @contextmanager

@@ -27,7 +27,13 @@ from salur.model.pipeline import CORRECTION_COLUMNS, HEADS
 from salur.model.regions import Region
 from salur.model.taxonomy import Taxonomy
 from salur.model.text import compose_document
-from salur.training.batch import InputError, decode_input, detect_delimiter, read_input
+from salur.training.batch import (
+    InputError,
+    decode_input,
+    detect_delimiter,
+    first_line,
+    read_input,
+)
 from salur.training.dataset import row_digests
 from salur.training.sources import HISTORY_SOURCE_PREFIX, dedup_key
 
@@ -239,7 +245,7 @@ def _written_as(path: Path) -> tuple[str, str]:
         return ",", "utf-8"
     head = path.read_bytes()[:4]
     text = decode_input(path)
-    separator = detect_delimiter(text.split("\n", 1)[0])
+    separator = detect_delimiter(first_line(text))
     marked = head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     return (separator if separator in (",", ";", "\t") else ","), (
         "utf-8-sig" if marked else "utf-8"

@@ -118,7 +118,23 @@ from salur.model.pii import mask_pii
         ("Pak Kabid sudah tahu", "Pak Kabid sudah tahu"),
         # Found once, a name that is no word is masked again in lower case; one
         # that is also a word keeps its other uses.
-        ("Pak Joko datang, kata joko besok", "Pak [NAMA] datang, kata [NAMA] besok"),
+        ("pak joko datang, kata joko besok", "pak [NAMA] datang, kata [NAMA] besok"),
+        # A capitalised find may be an office or a place: its lower-case word stays.
+        ("Bapak PUPR tolong, dinas pupr lambat", "Bapak [NAMA] tolong, dinas pupr lambat"),
+        # A role between the title and the name stays, the name does not.
+        ("Pak Satpam Budi galak", "Pak Satpam [NAMA] galak"),
+        ("Pak Plt Kabid Joko datang", "Pak Plt Kabid [NAMA] datang"),
+        ("pak babinsa joko datang", "pak babinsa [NAMA] datang"),
+        ("nama saya ibuk sri wahyuni, warga", "nama saya ibuk [NAMA], warga"),
+        ("atas nama Driver Ojol Santoso", "atas nama Driver Ojol [NAMA]"),
+        ("Ibuk Sri datang", "Ibuk [NAMA] datang"),
+        # A capitalised surname after a lower-case first name, a dash after it.
+        ("pak joko Susilo datang", "pak [NAMA] datang"),
+        ("pak joko- katanya", "pak [NAMA]- katanya"),
+        # Abbreviations and ordinary words after a title stay.
+        ("pak e-ktp saya hilang", "pak e-ktp saya hilang"),
+        ("pak plt camat", "pak plt camat"),
+        ("bu kos galak", "bu kos galak"),
         ("bu indah bilang taman indah", "bu [NAMA] bilang taman indah"),
         # Every title is looked at, also one inside the words after another.
         ("pak aceng dan pak encep", "pak [NAMA] dan pak [NAMA]"),

@@ -89,6 +89,8 @@ def test_classify_keeps_columns_and_adds_predictions(model_dir, tmp_path):
             b'id,text\n1,"kata ""rusak"" di jalan"\n2,"lampu mati\n3,x\n',
             "a quote opened at line 3 is never closed",
         ),
+        # Old Mac line endings count as lines too.
+        (b'id,text\r1,jalan\r2,"lampu mati\r3,x\r', "a quote opened at line 3 is never closed"),
     ],
 )
 def test_classify_bad_input_is_a_clear_error(model_dir, tmp_path, content, message):
@@ -109,6 +111,10 @@ def test_an_output_under_a_file_is_refused_before_the_model_loads(tmp_path):
     result = classify(source, source / "sub" / "out.csv", tmp_path / "no-model")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{source} is a file, not a folder" in result.stderr
+    # A name the file system refuses is a clear error too, not a traceback.
+    long = classify(source, tmp_path / ("x" * 300) / "out.csv", tmp_path / "no-model")
+    assert long.returncode == 2 and "Traceback" not in long.stderr
+    assert "cannot write" in long.stderr
 
 
 def test_classify_missing_input_and_bad_model(tmp_path):
