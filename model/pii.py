@@ -49,7 +49,7 @@ _NOT_A_NAME = (
     "plt|plh|pj|pjs|kapolda|dandim|danramil|"
     # Other words citizens put after "pak"/"bu" that are no names.
     "kemensos|mensos|dispenduk|disperkimtan|dukcapil|capil|bansos|pkh|pbb|ktp|e-ktp|ektp|kos|"
-    "ops|nya|plis|wkwk|ngapunten|http|https|www"
+    "angkot|ojek|becak|taksi|truk|grab|gojek|ops|nya|plis|wkwk|ngapunten|http|https|www"
 )
 _NOT_A_NAME_WORDS = frozenset(_NOT_A_NAME.split("|"))
 # Abbreviated titles and name parts written with a dot ("Ibu Hj. Siti Aminah",
