@@ -211,9 +211,8 @@ def _mask_repeats(text: str, names: list[str]) -> str:
         if name == name.lower()
         for part in _name_parts(name)
         if len(lower := part.lower()) >= 3
-        and lower not in ordinary
         and lower not in given_names
-        and stem_token(lower) not in ordinary
+        and not _is_word(lower, ordinary)
     }
     if not phrases and not single:
         return text
@@ -277,7 +276,12 @@ def _is_ordinary(word: str, ordinary: frozenset[str], after_a_name: bool) -> boo
             for prefix, replacement in _NASAL_PREFIX
             if form.startswith(prefix) and len(form) - len(prefix) >= 3
         }
-    return any(form in ordinary or stem_token(form) in ordinary for form in forms)
+    return any(_is_word(form, ordinary) for form in forms)
+
+
+def _is_word(form: str, ordinary: frozenset[str]) -> bool:
+    """Whether ``form`` or its Sastrawi stem is one of the ``ordinary`` words."""
+    return form in ordinary or stem_token(form) in ordinary
 
 
 def _lower_case_name_words(words: list[str]) -> int:
