@@ -323,7 +323,6 @@ def _unclosed_quote_line(text: str, separator: str) -> int:
     """
     quoted = False
     opened_at = 0
-    line = 1
     at_field_start = True
     index = 0
     while index < len(text):
@@ -334,20 +333,13 @@ def _unclosed_quote_line(text: str, separator: str) -> int:
                     index += 1
                 else:
                     quoted = False
-            elif _is_line_break(text, index):
-                line += 1
         elif character == '"' and at_field_start:
-            quoted, opened_at = True, line
-        elif _is_line_break(text, index):
-            line += 1
+            quoted, opened_at = True, index
         at_field_start = not quoted and character in (separator, "\n", "\r")
         index += 1
-    return opened_at if quoted else 0
-
-
-def _is_line_break(text: str, index: int) -> bool:
-    """Whether a line ends at ``index``: "\\n", or "\\r" not followed by "\\n" (old Mac files)."""
-    return text[index] == "\n" or (text[index] == "\r" and not text.startswith("\n", index + 1))
+    if not quoted:
+        return 0
+    return len(_LINE_BREAK_TEXT.findall(text, 0, opened_at)) + 1
 
 
 def _rows_swallowed_by_a_quote(frame: pd.DataFrame, separator: str) -> list[int]:
@@ -592,10 +584,9 @@ def _atomic_output(path: Path) -> Iterator[TextIO]:
     output fails at once instead of after every row has been classified. A
     symbolic link is followed (the link stays, its target gets the output);
     a device or pipe (/dev/stdout, a FIFO) is written to directly, since
-    renaming a file onto it would replace it.
+    renaming a file onto it would replace it. A directory or a path under a
+    file was refused before the model loaded (:func:`_refuse_unwritable_place`).
     """
-    if path.is_dir():
-        raise InputError(f"output {path} is a directory; give a file name")
     target = path.resolve() if path.is_symlink() else path
     if target.exists() and not target.is_file():
         try:
