@@ -181,14 +181,14 @@ def import_history(
                 first, seen = unmapped.get(key, (raw, 0))
                 unmapped[key] = (first, seen + int(n))
     if unmapped:
-        draft = mapping_path or draft
-        _write_mapping(draft, reviewed, unmapped, counts, region, taxonomy)
+        table = mapping_path or draft
+        _write_mapping(table, reviewed, unmapped, counts, region, taxonomy)
         rows = sum(n for _, n in unmapped.values())
         raise UnmappedNames(
             f"{len(unmapped)} raw value(s) in {rows} row(s) have no reviewed code: fill in "
-            f"the empty 'code' cells of {draft} (a taxonomy code, or {NO_CODE!r} for a name "
+            f"the empty 'code' cells of {table} (a taxonomy code, or {NO_CODE!r} for a name "
             "that says nothing; 'suggested' is only a guess), then run again with --mapping "
-            f"{draft}; nothing was written to {output_path}"
+            f"{table}; nothing was written to {output_path}"
         )
     texts = frame[text_column].fillna("")
     titles = frame[title_column].fillna("") if title_column else pd.Series("", index=frame.index)
